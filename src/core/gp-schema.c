@@ -1,0 +1,148 @@
+/* gp-schema.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gigpilot-core"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gp-schema.h"
+
+#define TEXT(n)       { n, GP_COLUMN_TEXT, NULL }
+#define INT(n)        { n, GP_COLUMN_INTEGER, NULL }
+#define REF(n, table) { n, GP_COLUMN_TEXT, table }
+#define STAMPS        INT ("created_at"), INT ("updated_at")
+
+/* Money is integer minor units of the row's currency; quantities are milli-units;
+ * rates and discounts are basis points (1/100 of a percent); dates are ISO "YYYY-MM-DD". */
+static const GpColumn client_columns[] = {
+  TEXT ("name"), TEXT ("email"), TEXT ("company"), TEXT ("address"), TEXT ("tax_id"),
+  TEXT ("currency"), INT ("hourly_rate"), TEXT ("notes"), STAMPS,
+};
+static const char *client_search[] = { "name", "email", "company", NULL };
+
+static const GpColumn invoice_columns[] = {
+  REF ("client_id", "clients"), TEXT ("number"), TEXT ("status"), TEXT ("currency"),
+  TEXT ("issued_on"), TEXT ("due_on"), TEXT ("paid_on"), TEXT ("notes"), TEXT ("terms"), STAMPS,
+};
+static const char *invoice_search[] = { "number", "notes", "status", NULL };
+
+static const GpColumn invoice_line_columns[] = {
+  REF ("invoice_id", "invoices"), INT ("position"), TEXT ("description"), INT ("quantity"),
+  INT ("unit_price"), INT ("tax_rate"), INT ("discount"), STAMPS,
+};
+static const char *invoice_line_search[] = { "description", NULL };
+
+static const GpColumn ticket_columns[] = {
+  REF ("client_id", "clients"), TEXT ("title"), TEXT ("body"), TEXT ("status"),
+  TEXT ("priority"), TEXT ("due_on"), STAMPS,
+};
+static const char *ticket_search[] = { "title", "body", NULL };
+
+static const GpTable tables[] = {
+  { "clients", client_columns, G_N_ELEMENTS (client_columns), client_search, NULL },
+  { "invoices", invoice_columns, G_N_ELEMENTS (invoice_columns), invoice_search, "client_id" },
+  { "invoice_lines", invoice_line_columns, G_N_ELEMENTS (invoice_line_columns), invoice_line_search, "invoice_id" },
+  { "tickets", ticket_columns, G_N_ELEMENTS (ticket_columns), ticket_search, "client_id" },
+};
+
+/**
+ * gp_schema_get_tables:
+ * @n_tables: (out): the number of tables
+ *
+ * Returns: (transfer none): the synced tables, parents before children.
+ */
+const GpTable *
+gp_schema_get_tables (guint *n_tables)
+{
+  g_return_val_if_fail (n_tables != NULL, NULL);
+
+  *n_tables = G_N_ELEMENTS (tables);
+  return tables;
+}
+
+/**
+ * gp_schema_lookup_table:
+ * @name: a table name from outside (a request, a file)
+ *
+ * Returns: (transfer none) (nullable): the table, or %NULL if @name is not a synced table.
+ */
+const GpTable *
+gp_schema_lookup_table (const char *name)
+{
+  if (name == NULL)
+    return NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    if (strcmp (tables[i].name, name) == 0)
+      return &tables[i];
+
+  return NULL;
+}
+
+/**
+ * gp_schema_lookup_column:
+ * @table: a table
+ * @name: a column name from outside
+ *
+ * Returns: (transfer none) (nullable): the column, or %NULL if @table has no such data column.
+ */
+const GpColumn *
+gp_schema_lookup_column (const GpTable *table,
+                         const char    *name)
+{
+  g_return_val_if_fail (table != NULL, NULL);
+
+  if (name == NULL)
+    return NULL;
+
+  for (guint i = 0; i < table->n_columns; i++)
+    if (strcmp (table->columns[i].name, name) == 0)
+      return &table->columns[i];
+
+  return NULL;
+}
+
+/**
+ * gp_schema_is_valid_id:
+ * @id: (nullable): a record id from outside
+ *
+ * Ids are 1 to 64 characters of `[A-Za-z0-9_.-]`: WatermelonDB's 16-character ids and
+ * UUIDs both fit, and nothing that needs quoting anywhere does.
+ *
+ * Returns: whether @id is acceptable as a record id
+ */
+gboolean
+gp_schema_is_valid_id (const char *id)
+{
+  gsize len;
+
+  if (id == NULL)
+    return FALSE;
+
+  len = strlen (id);
+  if (len == 0 || len > 64)
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && id[i] != '_' && id[i] != '-' && id[i] != '.')
+      return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * gp_schema_new_id:
+ *
+ * Returns: (transfer full): a fresh random record id (a UUID)
+ */
+char *
+gp_schema_new_id (void)
+{
+  return g_uuid_string_random ();
+}

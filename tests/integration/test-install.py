@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# test-install.py BUILDDIR APP_ID PREFIX BINDIR DATADIR LOCALEDIR SERVER LINGUAS
+# test-install.py BUILDDIR APP_ID PREFIX BINDIR DATADIR LOCALEDIR SERVER LINGUAS VERSION
 #
 # `meson install --destdir` into a temp dir puts the binary, desktop entry, metainfo, icons,
 # schema and compiled translations where a desktop expects them, named after the app id.
@@ -16,7 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpintegration import fail  # noqa: E402
 
-builddir, app_id, prefix, bindir, datadir, localedir, server, linguas = sys.argv[1:9]
+builddir, app_id, prefix, bindir, datadir, localedir, server, linguas, version = sys.argv[1:10]
 langs = open(linguas).read().split()
 
 
@@ -63,7 +63,11 @@ with tempfile.TemporaryDirectory(prefix='gigpilot-install-') as dest:
     metainfo = open(os.path.join(share, expected['metainfo']), encoding='utf-8').read()
     if f'<launchable type="desktop-id">{app_id}.desktop</launchable>' not in metainfo:
         fail('metainfo does not launch the installed desktop entry')
-    print('ok 2 desktop entry runs gigpilot with the installed icon; metainfo launches it')
+    releases = re.findall(r'<release version="([^"]+)" date="([0-9-]+)"', metainfo)
+    if not releases or releases[0][0] != version:
+        fail(f'the newest release in the metainfo is {releases[:1]}, not the project version {version}')
+    print(f'ok 2 desktop entry runs gigpilot with the installed icon; metainfo launches it and '
+          f'lists release {version} first')
 
     for lang in langs:
         mo = under(dest, prefix, localedir, lang, 'LC_MESSAGES', 'gigpilot.mo')

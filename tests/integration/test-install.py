@@ -45,11 +45,12 @@ with tempfile.TemporaryDirectory(prefix='gigpilot-install-') as dest:
         'app icon': f'icons/hicolor/scalable/apps/{app_id}.svg',
         'symbolic icon': f'icons/hicolor/symbolic/apps/{app_id}-symbolic.svg',
         'schema': 'glib-2.0/schemas/io.github.gigpilot.GigPilot.gschema.xml',
+        'D-Bus service': f'dbus-1/services/{app_id}.service',
     }
     for what, rel in expected.items():
         if not os.path.isfile(os.path.join(share, rel)):
             fail(f'{what} missing: {datadir}/{rel}')
-    print(f'ok 1 binary, desktop entry, metainfo, both icons and the schema are installed as {app_id}')
+    print(f'ok 1 binary, desktop entry, D-Bus service, metainfo, both icons and the schema are installed as {app_id}')
 
     desktop = open(os.path.join(share, expected['desktop entry']), encoding='utf-8').read()
     if not re.search(rf'^Icon={re.escape(app_id)}$', desktop, re.M):
@@ -60,6 +61,12 @@ with tempfile.TemporaryDirectory(prefix='gigpilot-install-') as dest:
                        capture_output=True, text=True)
     if r.returncode != 0:
         fail(f'installed desktop entry is invalid: {r.stdout}{r.stderr}')
+    service = open(os.path.join(share, expected['D-Bus service']), encoding='utf-8').read()
+    exec_line = f'Exec={os.path.join(prefix, bindir, "gigpilot")} --gapplication-service'
+    if f'Name={app_id}\n' not in service or exec_line not in service:
+        fail(f'D-Bus service does not start {app_id} as a GApplication service: {service!r}')
+    if not re.search(r'^DBusActivatable=true$', desktop, re.M):
+        fail('desktop entry is not D-Bus activatable')
     metainfo = open(os.path.join(share, expected['metainfo']), encoding='utf-8').read()
     if f'<launchable type="desktop-id">{app_id}.desktop</launchable>' not in metainfo:
         fail('metainfo does not launch the installed desktop entry')

@@ -40,6 +40,26 @@ quit_action (GSimpleAction *action,
   g_application_quit (G_APPLICATION (user_data));
 }
 
+static int
+gp_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  /* Answered here, before registering on the bus, so it works while GigPilot runs. */
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("GigPilot %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  /* Go on with the default handling: register, then activate or hand over to the running instance. */
+  return -1;
+}
+
+static const GOptionEntry option_entries[] = {
+  { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+  { NULL },
+};
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
 };
@@ -61,12 +81,16 @@ gp_application_class_init (GpApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = gp_application_activate;
+  app_class->handle_local_options = gp_application_handle_local_options;
   app_class->startup = gp_application_startup;
 }
 
 static void
 gp_application_init (GpApplication *self)
 {
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Clients, invoices and tickets for freelancers, offline first"));
 }
 
 GpApplication *

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "gp-account.h"
 #include "gp-application.h"
 #include "gp-error.h"
 #include "gp-window.h"
@@ -28,6 +29,8 @@ struct _GpApplication
   char *database_path;
   GpStore *store;
   GpSyncStatus *sync_status;
+  GpAccount *account;
+  GSettings *settings;
   GCancellable *cancellable;
 
   guint store_ready : 1;
@@ -37,6 +40,7 @@ struct _GpApplication
 G_DEFINE_FINAL_TYPE (GpApplication, gp_application, ADW_TYPE_APPLICATION)
 
 static void open_store (GpApplication *self);
+static void load_account (GpApplication *self);
 
 static void
 present_main_window (GpApplication *self)
@@ -151,6 +155,41 @@ open_store (GpApplication *self)
 }
 
 static void
+update_signed_in (GpApplication *self)
+{
+  gboolean signed_in = gp_account_get_signed_in (self->account);
+  GpSyncState state = gp_sync_status_get_state (self->sync_status);
+
+  if (!signed_in)
+    gp_sync_status_set_state (self->sync_status, GP_SYNC_STATE_SIGNED_OUT);
+  else if (state == GP_SYNC_STATE_SIGNED_OUT)
+    gp_sync_status_set_state (self->sync_status, GP_SYNC_STATE_IDLE);
+}
+
+static void
+account_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GpApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gp_account_load_finish (GP_ACCOUNT (object), result, &error))
+    g_debug ("No saved account: %s", error->message);
+
+  update_signed_in (self);
+}
+
+static void
+load_account (GpApplication *self)
+{
+  g_autofree char *url = g_settings_get_string (self->settings, "server-url");
+
+  gp_account_load_async (self->account, url[0] ? url : NULL, self->cancellable,
+                         account_loaded_cb, g_object_ref (self));
+}
+
+static void
 gp_application_activate (GApplication *app)
 {
   GpApplication *self = GP_APPLICATION (app);
@@ -227,8 +266,11 @@ gp_application_startup (GApplication *app)
 
   self->cancellable = g_cancellable_new ();
   self->sync_status = gp_sync_status_new ();
+  self->account = gp_account_new ();
+  self->settings = g_settings_new ("io.github.gigpilot.GigPilot");
   self->store = gp_store_new (self->database_path);
   open_store (self);
+  load_account (self);
 }
 
 static void
@@ -250,6 +292,8 @@ gp_application_dispose (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->sync_status);
+  g_clear_object (&self->account);
+  g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (gp_application_parent_class)->dispose (object);
@@ -325,6 +369,34 @@ gp_application_sync_now (GpApplication *self)
   /* The sync client arrives with the sync engine; until then there is nothing to run. */
 }
 
+static void
+account_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GpApplication *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (g_task_get_task_data (task) != NULL)
+    ok = gp_account_sign_out_finish (GP_ACCOUNT (object), result, &error);
+  else
+    ok = gp_account_sign_in_finish (GP_ACCOUNT (object), result, &error);
+
+  update_signed_in (self);
+
+  if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    {
+      if (gp_account_get_server_url (self->account) != NULL)
+        g_settings_set_string (self->settings, "server-url",
+                               gp_account_get_server_url (self->account));
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
 void
 gp_application_account_async (GpApplication       *self,
                               GpAccountOperation   operation,
@@ -341,8 +413,18 @@ gp_application_account_async (GpApplication       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gp_application_account_async);
-  g_task_return_new_error (task, GP_SYNC_ERROR, GP_SYNC_ERROR_FAILED,
-                           _("This build of GigPilot cannot sync yet."));
+
+  if (operation == GP_ACCOUNT_SIGN_OUT)
+    {
+      g_task_set_task_data (task, GINT_TO_POINTER (1), NULL);
+      gp_account_sign_out_async (self->account, cancellable, account_done_cb, g_steal_pointer (&task));
+    }
+  else
+    {
+      gp_account_sign_in_async (self->account, server_url, user, password,
+                                operation == GP_ACCOUNT_REGISTER,
+                                cancellable, account_done_cb, g_steal_pointer (&task));
+    }
 }
 
 gboolean

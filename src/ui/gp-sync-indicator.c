@@ -89,67 +89,15 @@ _gp_ui_get_string_property (GObject    *object,
   return ret;
 }
 
-static double
-get_double_property (GObject    *object,
-                     const char *name)
-{
-  GParamSpec *pspec;
-  g_auto(GValue) raw = G_VALUE_INIT;
-  g_auto(GValue) value = G_VALUE_INIT;
-
-  if (object == NULL)
-    return 0;
-
-  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), name);
-  if (pspec == NULL)
-    return 0;
-
-  g_value_init (&raw, pspec->value_type);
-  g_value_init (&value, G_TYPE_DOUBLE);
-  g_object_get_property (object, name, &raw);
-  if (g_value_transform (&raw, &value))
-    return g_value_get_double (&value);
-
-  return 0;
-}
-
-/* "last-synced" may be a GDateTime or a count of milliseconds or microseconds since the
- * epoch; 0 or NULL means never. */
 static GDateTime *
-get_last_synced (GObject *status)
+get_last_synced (GpSyncStatus *status)
 {
-  GParamSpec *pspec;
-  g_auto(GValue) raw = G_VALUE_INIT;
+  gint64 ms = status ? gp_sync_status_get_last_synced (status) : 0;
 
-  if (status == NULL)
+  if (ms <= 0)
     return NULL;
 
-  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (status), "last-synced");
-  if (pspec == NULL)
-    return NULL;
-
-  g_value_init (&raw, pspec->value_type);
-  g_object_get_property (status, "last-synced", &raw);
-
-  if (pspec->value_type == G_TYPE_DATE_TIME)
-    {
-      GDateTime *dt = g_value_get_boxed (&raw);
-
-      return dt ? g_date_time_to_local (dt) : NULL;
-    }
-  else if (pspec->value_type == G_TYPE_INT64)
-    {
-      gint64 t = g_value_get_int64 (&raw);
-
-      if (t <= 0)
-        return NULL;
-      /* Microseconds are larger than any plausible millisecond value. */
-      if (t > G_GINT64_CONSTANT (100000000000000))
-        t /= 1000;
-      return g_date_time_new_from_unix_local (t / 1000);
-    }
-
-  return NULL;
+  return g_date_time_new_from_unix_local (ms / 1000);
 }
 
 static void
@@ -222,17 +170,17 @@ update (GpSyncIndicator *self)
                                     pending);
   gtk_label_set_label (self->pending_label, pending_text);
 
-  progress_text = _gp_ui_get_string_property (status, "progress-text");
+  progress_text = status ? g_strdup (gp_sync_status_get_progress_text (GP_SYNC_STATUS (status))) : NULL;
   gtk_widget_set_visible (GTK_WIDGET (self->progress_box), state == GP_SYNC_STATE_SYNCING);
   gtk_progress_bar_set_fraction (self->progress_bar,
-                                 CLAMP (get_double_property (status, "progress"), 0.0, 1.0));
+                                 status ? CLAMP (gp_sync_status_get_progress (GP_SYNC_STATUS (status)), 0.0, 1.0) : 0.0);
   gtk_label_set_label (self->progress_label, progress_text ? progress_text : "");
 
   gtk_button_set_label (self->sync_button,
                         state == GP_SYNC_STATE_ERROR || state == GP_SYNC_STATE_OFFLINE
                           ? _("Retry") : _("Sync now"));
 
-  last_synced = get_last_synced (status);
+  last_synced = get_last_synced (status ? GP_SYNC_STATUS (status) : NULL);
   if (last_synced != NULL)
     {
       g_autofree char *when = g_date_time_format (last_synced, "%x %X");
@@ -244,7 +192,7 @@ update (GpSyncIndicator *self)
       g_string_append (tooltip, _("Not synced yet"));
     }
 
-  last_error = _gp_ui_get_string_property (status, "last-error");
+  last_error = status ? g_strdup (gp_sync_status_get_last_error (GP_SYNC_STATUS (status))) : NULL;
   if (last_error != NULL && last_error[0] != '\0')
     {
       g_string_append_c (tooltip, '\n');

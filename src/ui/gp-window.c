@@ -283,7 +283,6 @@ record_deleted_cb (GObject      *object,
     adw_toast_dismiss (self->undo_toast);
   toast = adw_toast_new (title);
   adw_toast_set_button_label (toast, _("_Undo"));
-  adw_toast_set_use_markup (toast, FALSE);
   adw_toast_set_action_name (toast, "win.undo-delete");
   adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_set_timeout (toast, 10);

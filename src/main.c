@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "gp-application.h"
 
@@ -16,8 +17,11 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GpApplication) app = NULL;
+  const char *localedir = g_getenv ("GIGPILOT_LOCALEDIR");
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  setlocale (LC_ALL, "");
+  /* GIGPILOT_LOCALEDIR lets tests run the uninstalled build with its own translations. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -24,6 +24,10 @@ G_DECLARE_FINAL_TYPE (GpRecord, gp_record, GP, RECORD, GObject)
 GpRecord   *gp_record_new        (const char *table,
                                   const char *id,
                                   JsonObject *fields) G_GNUC_WARN_UNUSED_RESULT;
+GpRecord   *gp_record_new_full   (const char *table,
+                                  const char *id,
+                                  JsonObject *fields,
+                                  const char *sync_status) G_GNUC_WARN_UNUSED_RESULT;
 const char *gp_record_get_table  (GpRecord   *self);
 const char *gp_record_get_id     (GpRecord   *self);
 JsonObject *gp_record_get_fields (GpRecord   *self);
@@ -34,5 +38,8 @@ gint64      gp_record_get_int    (GpRecord   *self,
 gboolean    gp_record_has_value  (GpRecord   *self,
                                   const char *column);
 const char *gp_record_get_sync_status (GpRecord *self);
+JsonObject *gp_record_to_raw     (GpRecord   *self) G_GNUC_WARN_UNUSED_RESULT;
+char       *gp_record_dup_value_text (GpRecord   *self,
+                                      const char *column) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 
 #include "gp-account.h"
 #include "gp-application.h"
@@ -207,6 +208,13 @@ gp_application_handle_local_options (GApplication *app,
   GpApplication *self = GP_APPLICATION (app);
   const char *path = NULL;
 
+  /* Answered here, before registering on the bus, so it works while GigPilot runs. */
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("GigPilot %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
   if (!g_variant_dict_lookup (options, "database", "^&ay", &path))
     path = g_getenv ("GIGPILOT_DATABASE");
 
@@ -242,6 +250,13 @@ quit_action (GSimpleAction *action,
   if (!closing)
     g_application_quit (G_APPLICATION (self));
 }
+
+static const GOptionEntry option_entries[] = {
+  { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+  { "database", 'd', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, NULL,
+    N_("Use the database at PATH instead of the usual one"), N_("PATH") },
+  { NULL },
+};
 
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
@@ -326,13 +341,9 @@ gp_application_class_init (GpApplicationClass *klass)
 static void
 gp_application_init (GpApplication *self)
 {
-  static const GOptionEntry options[] = {
-    { "database", 'd', 0, G_OPTION_ARG_FILENAME, NULL,
-      N_("Use the database at PATH instead of the usual one"), N_("PATH") },
-    { NULL }
-  };
-
-  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Clients, invoices and tickets for freelancers, offline first"));
 }
 
 GpApplication *

@@ -1,0 +1,53 @@
+/* gp-store-test-utils.h
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <sqlite3.h>
+
+#include "gp-store.h"
+
+G_BEGIN_DECLS
+
+char       *gp_test_make_dir      (void);
+void        gp_test_remove_dir    (const char *dir);
+GpStore    *gp_test_open_store    (const char *path);
+void        gp_test_close_store   (GpStore   *store);
+GAsyncResult *gp_test_wait        (GAsyncResult **slot);
+void        gp_test_result_cb     (GObject      *object,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
+JsonObject *gp_test_json          (const char *json);
+char       *gp_test_save          (GpStore    *store,
+                                   const char *table,
+                                   const char *id,
+                                   const char *json,
+                                   GError    **error);
+GPtrArray  *gp_test_delete        (GpStore    *store,
+                                   const char *table,
+                                   const char *id,
+                                   GError    **error);
+gboolean    gp_test_restore       (GpStore    *store,
+                                   GPtrArray  *records,
+                                   GError    **error);
+GpRecord   *gp_test_get           (GpStore    *store,
+                                   const char *table,
+                                   const char *id,
+                                   GError    **error);
+GPtrArray  *gp_test_query         (GpStore    *store,
+                                   GpQuery    *query,
+                                   GError    **error);
+/* Reads one text value straight from the file with a connection of its own. */
+char       *gp_test_sql_text      (const char *path,
+                                   const char *sql);
+gint64      gp_test_sql_int       (const char *path,
+                                   const char *sql);
+void        gp_test_sql_exec      (const char *path,
+                                   const char *sql);
+void        gp_test_iterate       (guint       ms);
+
+G_END_DECLS

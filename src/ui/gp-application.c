@@ -176,7 +176,7 @@ account_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (!gp_account_load_finish (GP_ACCOUNT (object), result, &error))
-    g_debug ("No saved account: %s", error->message);
+    g_debug ("No saved account: %s", error ? error->message : "none kept");
 
   update_signed_in (self);
 }

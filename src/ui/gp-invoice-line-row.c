@@ -168,8 +168,6 @@ gp_invoice_line_row_new (GpRecord   *line,
   else
     {
       set_entry (self->quantity_entry, "1");
-      set_entry (self->tax_entry, "0");
-      set_entry (self->discount_entry, "0");
     }
 
   return self;
@@ -238,7 +236,7 @@ gp_invoice_line_row_dup_fields (GpInvoiceLineRow  *self,
   g_autoptr(JsonObject) fields = json_object_new ();
   g_autofree char *description = NULL;
   gint64 quantity = 0, price = 0, tax = 0, discount = 0;
-  const char *price_text;
+  const char *price_text, *tax_text, *discount_text;
   gboolean ok = TRUE;
   const char *problem = NULL;
 
@@ -246,16 +244,23 @@ gp_invoice_line_row_dup_fields (GpInvoiceLineRow  *self,
 
   description = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->description_entry))));
   price_text = gtk_editable_get_text (GTK_EDITABLE (self->price_entry));
+  tax_text = gtk_editable_get_text (GTK_EDITABLE (self->tax_entry));
+  discount_text = gtk_editable_get_text (GTK_EDITABLE (self->discount_entry));
+  /* An empty tax rate or discount is none at all. */
+  if (tax_text[0] == '\0')
+    tax_text = "0";
+  if (discount_text[0] == '\0')
+    discount_text = "0";
 
   if (!check (self->discount_entry, mark_errors,
-              _gp_ui_parse_bp (gtk_editable_get_text (GTK_EDITABLE (self->discount_entry)), &discount)
+              _gp_ui_parse_bp (discount_text, &discount)
               && discount >= 0 && discount <= 10000))
     {
       ok = FALSE;
       problem = _("The discount must be a percentage between 0 and 100.");
     }
   if (!check (self->tax_entry, mark_errors,
-              _gp_ui_parse_bp (gtk_editable_get_text (GTK_EDITABLE (self->tax_entry)), &tax)
+              _gp_ui_parse_bp (tax_text, &tax)
               && tax >= 0 && tax <= 10000))
     {
       ok = FALSE;

@@ -69,11 +69,9 @@ corrupt_response_cb (AdwMessageDialog *dialog,
 {
   g_autoptr(GError) error = NULL;
 
+  /* Quitting needs nothing: once the dialog is gone no window keeps GigPilot running. */
   if (g_strcmp0 (response, "move-aside") != 0)
-    {
-      g_application_release (G_APPLICATION (self));
-      return;
-    }
+    return;
 
   if (!gp_store_move_aside (self->database_path, &error))
     {
@@ -89,8 +87,12 @@ corrupt_response_cb (AdwMessageDialog *dialog,
 
   g_clear_object (&self->store);
   self->store = gp_store_new (self->database_path);
+  if (!self->activate_pending)
+    {
+      self->activate_pending = TRUE;
+      g_application_hold (G_APPLICATION (self));
+    }
   open_store (self);
-  g_application_release (G_APPLICATION (self));
 }
 
 static void
@@ -106,17 +108,16 @@ store_opened_cb (GObject      *object,
     {
       self->store_ready = TRUE;
       if (self->activate_pending)
-        present_main_window (self);
-      self->activate_pending = FALSE;
-      g_application_release (G_APPLICATION (self));
+        {
+          present_main_window (self);
+          self->activate_pending = FALSE;
+          g_application_release (G_APPLICATION (self));
+        }
       return;
     }
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_application_release (G_APPLICATION (self));
-      return;
-    }
+    return;
 
   /* Keep running while the user decides. */
   if (g_error_matches (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT))
@@ -146,12 +147,18 @@ store_opened_cb (GObject      *object,
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
   g_signal_connect_object (dialog, "response", G_CALLBACK (corrupt_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+
+  /* The dialog keeps the application alive from here on. */
+  if (self->activate_pending)
+    {
+      self->activate_pending = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
 }
 
 static void
 open_store (GpApplication *self)
 {
-  g_application_hold (G_APPLICATION (self));
   gp_store_open_async (self->store, self->cancellable, store_opened_cb, g_object_ref (self));
 }
 
@@ -196,9 +203,15 @@ gp_application_activate (GApplication *app)
   GpApplication *self = GP_APPLICATION (app);
 
   if (self->store_ready)
-    present_main_window (self);
-  else
-    self->activate_pending = TRUE;
+    {
+      present_main_window (self);
+    }
+  else if (!self->activate_pending)
+    {
+      /* Stay alive until the database is open and the window can show it. */
+      self->activate_pending = TRUE;
+      g_application_hold (G_APPLICATION (self));
+    }
 }
 
 static int

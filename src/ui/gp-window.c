@@ -396,7 +396,7 @@ show_conflicts_action (GtkWidget  *widget,
 static GpEditor *
 find_dirty_editor (GpWindow *self)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
   guint n = g_list_model_get_n_items (toplevels);
 
   for (guint i = 0; i < n; i++)

@@ -138,4 +138,29 @@ except Exception as e:
 finally:
     app.quit()
 
+# A damaged database: the app offers to move it aside and start fresh, and keeps the old file.
+bad = os.path.join(tmp, "damaged.db")
+with open(bad, "wb") as f:
+    f.write(b"this is not an SQLite database, just some bytes " * 200)
+app = gpui.App(bad, artifacts, name="gigpilot-damaged")
+try:
+    dialog = wait_for(lambda: next((w for w in app.windows() if w and w.getRoleName() == "dialog"), None),
+                      what="the damaged-database dialog")
+    app.find(dialog, "label", "Database Damaged")
+    app.screenshot("10-damaged-database")
+    app.click(dialog, "Move Aside and Start Fresh")
+    main = app.window("GigPilot")
+    app.find(main, "label", "No Invoices Yet")
+    kept = [n for n in os.listdir(tmp) if n.startswith("damaged.db") and n != "damaged.db"]
+    tap.ok(len(kept) >= 1, f"a damaged database is moved aside ({kept}) and GigPilot starts fresh")
+except Exception as e:
+    log("FAILED:", repr(e))
+    try:
+        app.screenshot("failure-damaged")
+    except Exception:
+        pass
+    tap.ok(False, f"damaged database: {e}", fatal=False)
+finally:
+    app.quit()
+
 sys.exit(tap.done())

@@ -67,9 +67,17 @@ gp_backend_open (const char  *database,
     }
   else if (g_str_has_prefix (database, "postgresql://") || g_str_has_prefix (database, "postgres://"))
     {
+#if HAVE_POSTGRESQL
+      vtable = &gp_backend_postgres_vtable;
+      location = database;
+      /* Each connection is a PostgreSQL backend process; a handful per server
+       * process keeps several processes well under max_connections. */
+      max_conns = 4;
+#else
       g_set_error (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_UNAVAILABLE,
-                   "The PostgreSQL backend is not available yet");
+                   "This gigpilot-server was built without PostgreSQL support");
       return NULL;
+#endif
     }
   else
     {

@@ -1670,9 +1670,8 @@ push_worker (gpointer data)
 static void
 test_two_processes (void)
 {
-  Srv *one = srv_start (NULL);
-  Srv *two = srv_start_in (one->dir, NULL);
-  g_autoptr(Account) account = new_account (one);
+  Srv *one, *two;
+  g_autoptr(Account) account = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   PushWorker workers[4];
@@ -1680,7 +1679,12 @@ test_two_processes (void)
   gint64 lpa = 0;
   guint n_pushes = 15, per_push = 5;
 
+  g_setenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS", "15", TRUE);
+  one = srv_start (NULL);
+  two = srv_start_in (one->dir, NULL);
+  g_unsetenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS");
   finished = 0;
+  account = new_account (one);
 
   for (guint i = 0; i < 4; i++)
     {

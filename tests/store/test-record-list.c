@@ -80,6 +80,8 @@ static void
 shadow_init (Shadow       *shadow,
              GpRecordList *list)
 {
+  shadow->n_emissions = 0;
+  shadow->position = shadow->removed = shadow->added = 0;
   shadow->items = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
     g_ptr_array_add (shadow->items, g_list_model_get_item (G_LIST_MODEL (list), i));
@@ -184,7 +186,7 @@ test_sorted_changes (Fixture       *f,
   g_autoptr(GpRecordList) list = NULL;
   g_autoptr(GPtrArray) removed = NULL;
   g_autoptr(GError) error = NULL;
-  Shadow shadow;
+  Shadow shadow = { 0 };
 
   save (f, "clients", "b", "{\"name\": \"bravo\"}");
   save (f, "clients", "d", "{\"name\": \"Delta\"}");
@@ -269,7 +271,7 @@ test_filter_and_where (Fixture       *f,
 {
   g_autoptr(GpRecordList) list = NULL;
   g_autoptr(GpRecordList) tickets = NULL;
-  Shadow shadow;
+  Shadow shadow = { 0 };
 
   save (f, "clients", "a", "{\"name\": \"Acme\", \"company\": \"Rockets\"}");
   save (f, "clients", "b", "{\"name\": \"Bolt\"}");
@@ -348,7 +350,7 @@ test_one_emission_per_batch (Fixture       *f,
   g_autoptr(GpRecordList) list = gp_record_list_new (f->store, "clients");
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  Shadow shadow;
+  Shadow shadow = { 0 };
 
   save (f, "clients", "m", "{\"name\": \"Batch 2.5\"}");
   gp_record_list_set_sort (list, "name", FALSE);
@@ -404,7 +406,7 @@ test_random_burst (Fixture       *f,
   g_autoptr(GPtrArray) expected = NULL;
   g_autoptr(GError) error = NULL;
   Outstanding outstanding = { 0 };
-  Shadow shadow;
+  Shadow shadow = { 0 };
 
   gp_record_list_set_sort (list, "hourly_rate", FALSE);
   gp_record_list_set_filter_text (list, "keep");

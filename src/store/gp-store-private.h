@@ -128,6 +128,11 @@ char         *_gp_store_txn_save           (GpStoreTxn           *txn,
                                             JsonObject           *fields,
                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* gp_store_query_async() inside a command: the records in order, or NULL with @error. */
+GPtrArray    *_gp_store_txn_query          (GpStoreTxn           *txn,
+                                            GpQuery              *query,
+                                            GError              **error);
+
 /* Helpers usable anywhere. */
 /* A record built from the current row of @stmt whose columns are "id", the table's data
  * columns in schema order, then "_status" (what _gp_store_table_select_list() selects). */

@@ -119,6 +119,11 @@ JsonObject   *_gp_store_txn_read_raw       (GpStoreTxn           *txn,
                                             const char           *id,
                                             GError              **error);
 
+/* gp_store_query_async() inside a command: the records in order, or NULL with @error. */
+GPtrArray    *_gp_store_txn_query          (GpStoreTxn           *txn,
+                                            GpQuery              *query,
+                                            GError              **error);
+
 /* Helpers usable anywhere. */
 /* A record built from the current row of @stmt whose columns are "id", the table's data
  * columns in schema order, then "_status" (what _gp_store_table_select_list() selects). */

@@ -1377,32 +1377,75 @@ compare_for_query (gconstpointer a,
 }
 
 static gboolean
-query_run (GpStoreTxn  *txn,
-           gpointer     user_data,
-           GError     **error)
+check_query (GpQuery        *query,
+             const GpTable **table,
+             GError        **error)
 {
-  QueryData *data = user_data;
-  const char * const *ids = gp_query_get_ids (data->query);
+  const char *where = gp_query_get_where_column (query);
+  const char *order = gp_query_get_order_column (query);
+
+  if (!lookup_table (gp_query_get_table (query), table, error))
+    return FALSE;
+  if (where != NULL && gp_schema_lookup_column (*table, where) == NULL && strcmp (where, "id") != 0)
+    return invalid (error, _("%s have no column “%s”."), (*table)->name, where);
+  if (order != NULL && gp_schema_lookup_column (*table, order) == NULL && strcmp (order, "id") != 0)
+    return invalid (error, _("%s have no column “%s”."), (*table)->name, order);
+  return TRUE;
+}
+
+/**
+ * _gp_store_txn_query:
+ * @txn: the running command
+ * @query: what to read
+ * @error: return location for an error
+ *
+ * Runs @query inside a command, as gp_store_query_async() does.
+ *
+ * Returns: (transfer full) (element-type GpRecord) (nullable): the records in order
+ */
+GPtrArray *
+_gp_store_txn_query (GpStoreTxn  *txn,
+                     GpQuery     *query,
+                     GError     **error)
+{
+  QueryData data = { NULL, query };
+  const char * const *ids = gp_query_get_ids (query);
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (!check_query (query, &data.table, error))
+    return NULL;
 
   if (ids == NULL)
     {
-      if (!query_page (txn, data->table, data->query, NULL, 0, records, error))
-        return FALSE;
+      if (!query_page (txn, data.table, query, NULL, 0, records, error))
+        return NULL;
     }
   else
     {
       guint n = g_strv_length ((char **)ids);
 
       for (guint start = 0; start < n; start += IDS_PER_STATEMENT)
-        if (!query_page (txn, data->table, data->query, ids + start,
+        if (!query_page (txn, data.table, query, ids + start,
                          MIN (IDS_PER_STATEMENT, n - start), records, error))
-          return FALSE;
+          return NULL;
       if (n > IDS_PER_STATEMENT)
-        g_ptr_array_sort_with_data (records, compare_for_query, data);
+        g_ptr_array_sort_with_data (records, compare_for_query, &data);
     }
 
-  _gp_store_txn_set_result (txn, g_steal_pointer (&records), (GDestroyNotify)g_ptr_array_unref);
+  return g_steal_pointer (&records);
+}
+
+static gboolean
+query_run (GpStoreTxn  *txn,
+           gpointer     user_data,
+           GError     **error)
+{
+  QueryData *data = user_data;
+  GPtrArray *records = _gp_store_txn_query (txn, data->query, error);
+
+  if (records == NULL)
+    return FALSE;
+  _gp_store_txn_set_result (txn, records, (GDestroyNotify)g_ptr_array_unref);
   return TRUE;
 }
 
@@ -1426,22 +1469,13 @@ gp_store_query_async (GpStore             *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(QueryData) data = NULL;
-  const char *where;
-  const char *order;
 
   g_return_if_fail (GP_IS_STORE (self));
   g_return_if_fail (query != NULL);
 
   data = g_new0 (QueryData, 1);
   data->query = gp_query_copy (query);
-  where = gp_query_get_where_column (query);
-  order = gp_query_get_order_column (query);
-
-  if (!lookup_table (gp_query_get_table (query), &data->table, &error) ||
-      (where != NULL && gp_schema_lookup_column (data->table, where) == NULL && strcmp (where, "id") != 0 &&
-       !invalid (&error, _("%s have no column “%s”."), data->table->name, where)) ||
-      (order != NULL && gp_schema_lookup_column (data->table, order) == NULL && strcmp (order, "id") != 0 &&
-       !invalid (&error, _("%s have no column “%s”."), data->table->name, order)))
+  if (!check_query (data->query, &data->table, &error))
     {
       g_task_report_error (self, callback, user_data, gp_store_query_async, g_steal_pointer (&error));
       return;

@@ -78,6 +78,10 @@ load_or_create_secret (const char  *path,
 
   if (g_file_get_contents (path, &contents, &len, &local_error))
     {
+      GStatBuf st;
+
+      if (g_stat (path, &st) == 0 && (st.st_mode & 077) != 0)
+        g_message ("The token secret %s is readable by other users; chmod 600 it", path);
       if (len < GP_TOKEN_MIN_KEY_LEN)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

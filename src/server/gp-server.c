@@ -138,6 +138,7 @@ gp_server_options_init (GpServerOptions *options)
   options->login_attempts_per_minute = 30;
   options->login_failures_before_delay = 5;
   options->hash_workers = 2;
+  options->hash_memory_mib = crypto_pwhash_MEMLIMIT_INTERACTIVE / (1024 * 1024);
 }
 
 const char *
@@ -471,14 +472,21 @@ parse_credentials (GBytes      *body,
   return TRUE;
 }
 
+static gsize
+hash_memlimit (GpServer *self)
+{
+  return (gsize) MAX (self->options.hash_memory_mib, GP_SERVER_MIN_HASH_MEMORY_MIB) * 1024 * 1024;
+}
+
 static gboolean
-hash_password (const Credentials *credentials,
+hash_password (GpServer          *self,
+               const Credentials *credentials,
                char               hash[crypto_pwhash_STRBYTES])
 {
-  /* argon2id, t=2, 64 MiB: above OWASP's minimum of 19 MiB, t=2. */
+  /* argon2id, t=2 and 64 MiB by default (libsodium's INTERACTIVE): above OWASP's
+   * minimum of 19 MiB, t=2, which is the lowest --password-hash-memory allows. */
   return crypto_pwhash_str (hash, credentials->password, credentials->password_len,
-                            crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, hash_memlimit (self)) == 0;
 }
 
 static void
@@ -502,7 +510,7 @@ run_register (Job *job)
       gp_reply_set_error (&job->reply, 400, "the password must have 8 to 1024 bytes");
       return;
     }
-  if (!hash_password (&credentials, hash))
+  if (!hash_password (job->server, &credentials, hash))
     {
       gp_reply_set_error (&job->reply, 503, "out of memory while hashing");
       return;
@@ -567,7 +575,7 @@ issue_tokens (Job         *job,
 }
 
 static const char *
-dummy_hash (void)
+dummy_hash (GpServer *self)
 {
   static gsize once = 0;
   static char hash[crypto_pwhash_STRBYTES];
@@ -578,7 +586,7 @@ dummy_hash (void)
 
       randombytes_buf (password, sizeof password);
       if (crypto_pwhash_str (hash, password, sizeof password,
-                             crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+                             crypto_pwhash_OPSLIMIT_INTERACTIVE, hash_memlimit (self)) != 0)
         hash[0] = '\0';
       g_once_init_leave (&once, 1);
     }
@@ -615,7 +623,7 @@ run_login (Job *job)
   else
     {
       /* Same work for an unknown account, so timing does not reveal which exist. */
-      const char *dummy = dummy_hash ();
+      const char *dummy = dummy_hash (job->server);
 
       ok = FALSE;
       if (dummy[0] != '\0' &&
@@ -638,11 +646,11 @@ run_login (Job *job)
     goto fail;
 
   if (crypto_pwhash_str_needs_rehash (stored_hash, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+                                      hash_memlimit (job->server)) != 0)
     {
       char hash[crypto_pwhash_STRBYTES];
 
-      if (hash_password (&credentials, hash) &&
+      if (hash_password (job->server, &credentials, hash) &&
           !GP_CONN_VTABLE (conn)->set_password_hash (conn, user_id, hash, &error))
         goto fail;
     }

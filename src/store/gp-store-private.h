@@ -119,6 +119,19 @@ JsonObject   *_gp_store_txn_read_raw       (GpStoreTxn           *txn,
                                             const char           *id,
                                             GError              **error);
 
+/* The user-facing save and delete, for commands that write several records in one
+ * transaction (gp-billing.c): same validation, defaults, history and sync bookkeeping.
+ * _gp_store_txn_save() returns the id (transfer full), or NULL with @error set. */
+char         *_gp_store_txn_save           (GpStoreTxn           *txn,
+                                            const char           *table,
+                                            const char           *id,
+                                            JsonObject           *fields,
+                                            GError              **error);
+gboolean      _gp_store_txn_delete         (GpStoreTxn           *txn,
+                                            const char           *table,
+                                            const char           *id,
+                                            GError              **error);
+
 /* Helpers usable anywhere. */
 /* A record built from the current row of @stmt whose columns are "id", the table's data
  * columns in schema order, then "_status" (what _gp_store_table_select_list() selects). */

@@ -795,7 +795,7 @@ _gp_store_txn_save (GpStoreTxn  *txn,
  * @id: (nullable): the record to update or the id for a new record; %NULL creates a record
  *   with a fresh id
  * @fields: only the columns to set (copied); "created_at" and "updated_at" are ignored
- *   because the store sets them
+ *   because the store sets them, and so is an "id" member equal to @id
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when the write committed or failed
  * @user_data: data for @callback
@@ -833,12 +833,29 @@ gp_store_save_async (GpStore             *self,
       return;
     }
 
+  /* A form may send back the raw record it read, id included; the id itself never changes. */
+  node = json_object_get_member (fields, "id");
+  if (node != NULL)
+    {
+      const char *given = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
+
+      if (given == NULL || (id != NULL && strcmp (given, id) != 0) || !gp_schema_is_valid_id (given))
+        {
+          invalid (&error, _("The id of a record cannot be changed."));
+          g_task_report_error (self, callback, user_data, gp_store_save_async, g_steal_pointer (&error));
+          return;
+        }
+      if (id == NULL)
+        id = given;
+    }
+
   data->id = g_strdup (id);
   /* A deep copy: the caller's object may change after this returns. */
   data->fields = json_object_new ();
   json_object_iter_init (&iter, fields);
   while (json_object_iter_next (&iter, &name, &node))
-    json_object_set_member (data->fields, name, json_node_copy (node));
+    if (strcmp (name, "id") != 0)
+      json_object_set_member (data->fields, name, json_node_copy (node));
 
   _gp_store_run_async (self, GP_STORE_COMMAND_WRITE, save_run, g_steal_pointer (&data),
                        (GDestroyNotify)save_data_free, cancellable, callback, user_data,

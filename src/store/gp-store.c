@@ -165,13 +165,24 @@ typedef struct
 /* What the store thread hands to the main context after a command. */
 typedef struct
 {
-  GpStore   *store;
   GPtrArray *tables;   /* const char * (static) */
   GPtrArray *ids;      /* GStrv, parallel to tables */
   gboolean   has_counts;
   guint      pending_count;
   guint      conflict_count;
 } Delivery;
+
+typedef struct
+{
+  GTask    *task;       /* nullable */
+  Delivery *delivery;   /* nullable */
+  Result   *result;
+  GError   *error;
+  gboolean  is_boolean;
+} Completion;
+
+/* How long one main-loop iteration may spend finishing commands. */
+#define COMPLETION_BUDGET_USEC 4000
 
 struct _GpStore
 {
@@ -185,6 +196,11 @@ struct _GpStore
 
   /* Store thread only */
   sqlite3      *db;
+
+  /* Finished commands on their way to the main context */
+  GMutex        completions_lock;
+  GQueue        completions;
+  gboolean      completions_scheduled;
 
   /* Main context only */
   guint         pending_count;
@@ -276,7 +292,6 @@ command_free (Command *command)
 static void
 delivery_free (Delivery *delivery)
 {
-  g_clear_object (&delivery->store);
   g_clear_pointer (&delivery->tables, g_ptr_array_unref);
   g_clear_pointer (&delivery->ids, g_ptr_array_unref);
   g_free (delivery);
@@ -417,12 +432,10 @@ set_counts (GpStore *self,
     }
 }
 
-static gboolean
-deliver_cb (gpointer user_data)
+static void
+apply_delivery (GpStore  *self,
+                Delivery *delivery)
 {
-  Delivery *delivery = user_data;
-  GpStore *self = delivery->store;
-
   if (delivery->has_counts)
     set_counts (self, delivery->pending_count, delivery->conflict_count);
 
@@ -430,17 +443,113 @@ deliver_cb (gpointer user_data)
     g_signal_emit (self, signals[SIGNAL_CHANGED], 0,
                    g_ptr_array_index (delivery->tables, i),
                    g_ptr_array_index (delivery->ids, i));
-
-  return G_SOURCE_REMOVE;
 }
 
 static void
-post_delivery (GpStore  *self,
-               Delivery *delivery)
+completion_free (Completion *completion)
 {
-  delivery->store = g_object_ref (self);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver_cb, delivery,
-                              (GDestroyNotify)delivery_free);
+  g_clear_pointer (&completion->delivery, delivery_free);
+  g_clear_object (&completion->task);
+  g_clear_pointer (&completion->result, free_result);
+  g_clear_error (&completion->error);
+  g_free (completion);
+}
+
+static void
+return_task (GTask    *task,
+             Result   *result,
+             gboolean  is_boolean,
+             GError   *error)
+{
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (is_boolean)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify)free_result);
+}
+
+/* Runs on the store's main context. A burst of finished commands is worked off a few
+ * milliseconds at a time, so timers and redraws get their turn in between: one idle per
+ * command would all be dispatched in a single main-loop iteration. */
+static gboolean
+dispatch_completions_cb (gpointer user_data)
+{
+  GpStore *self = user_data;
+  gint64 deadline = g_get_monotonic_time () + COMPLETION_BUDGET_USEC;
+
+  for (;;)
+    {
+      Completion *completion;
+
+      g_mutex_lock (&self->completions_lock);
+      completion = g_queue_pop_head (&self->completions);
+      if (completion == NULL)
+        self->completions_scheduled = FALSE;
+      g_mutex_unlock (&self->completions_lock);
+
+      if (completion == NULL)
+        return G_SOURCE_REMOVE;
+
+      if (completion->delivery != NULL)
+        apply_delivery (self, completion->delivery);
+      if (completion->task != NULL)
+        return_task (completion->task, g_steal_pointer (&completion->result), completion->is_boolean,
+                     g_steal_pointer (&completion->error));
+      completion_free (completion);
+
+      if (g_get_monotonic_time () >= deadline)
+        return G_SOURCE_CONTINUE;
+    }
+}
+
+/* Store thread: hands a finished command (its task and/or the changes and counts it
+ * produced) to the main context. Takes @delivery, @result and @error. */
+static void
+complete (GpStore  *self,
+          GTask    *task,
+          Delivery *delivery,
+          Result   *result,
+          gboolean  is_boolean,
+          GError   *error)
+{
+  Completion *completion;
+
+  assert_store_thread (self);
+
+  /* A task from another context (gp_store_open_sync) completes there directly. */
+  if (task != NULL && g_task_get_context (task) != self->context)
+    {
+      return_task (task, result, is_boolean, error);
+      task = NULL;
+      result = NULL;
+      error = NULL;
+    }
+
+  if (task == NULL && delivery == NULL)
+    return;
+
+  completion = g_new0 (Completion, 1);
+  completion->task = task != NULL ? g_object_ref (task) : NULL;
+  completion->delivery = delivery;
+  completion->result = result;
+  completion->is_boolean = is_boolean;
+  completion->error = error;
+
+  g_mutex_lock (&self->completions_lock);
+  g_queue_push_tail (&self->completions, completion);
+  if (!self->completions_scheduled)
+    {
+      GSource *source = g_idle_source_new ();
+
+      self->completions_scheduled = TRUE;
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, dispatch_completions_cb, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[gigpilot] store completions");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&self->completions_lock);
 }
 
 /* Store thread: opening */
@@ -448,6 +557,8 @@ post_delivery (GpStore  *self,
 static void
 close_db (GpStore *self)
 {
+  assert_store_thread (self);
+
   if (self->db != NULL)
     {
       int rc = sqlite3_close (self->db);
@@ -466,6 +577,8 @@ backup_before_migration (GpStore  *self,
   g_autofree char *backup = g_strdup_printf ("%s.bak-v%" G_GINT64_FORMAT, self->path, version);
   g_autofree char *sql = NULL;
   char *quoted;
+
+  assert_store_thread (self);
 
   /* VACUUM INTO refuses to overwrite; an older backup of the same version is stale. */
   if (g_unlink (backup) != 0 && errno != ENOENT)
@@ -496,6 +609,8 @@ migrate (GpStore  *self,
          gint64    version,
          GError  **error)
 {
+  assert_store_thread (self);
+
   for (gint64 next = version + 1; next <= GP_STORE_DB_VERSION; next++)
     {
       g_autofree char *sql = NULL;
@@ -525,6 +640,8 @@ check_integrity (GpStore  *self,
   sqlite3_stmt *stmt = NULL;
   int rc;
   g_autofree char *problem = NULL;
+
+  assert_store_thread (self);
 
   rc = sqlite3_prepare_v2 (self->db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
@@ -594,6 +711,8 @@ open_db (GpStore  *self,
     }
   sqlite3_extended_result_codes (self->db, TRUE);
   sqlite3_busy_timeout (self->db, 5000);
+  /* Until the file is accepted, closing must not checkpoint a leftover WAL into it. */
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 
   /* Read only, before anything is written: a file that is not a database, or one from a
    * newer GigPilot, is left exactly as it is. */
@@ -638,6 +757,8 @@ open_db (GpStore  *self,
       return FALSE;
     }
 
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+
   if (!exec_sql (self->db,
                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                  "configure", error) ||
@@ -661,26 +782,24 @@ run_open (GpStore *self,
 {
   g_autoptr(GError) error = NULL;
   guint pending = 0, conflicts = 0;
+  Delivery *delivery;
+
+  assert_store_thread (self);
 
   if (g_task_return_error_if_cancelled (command->task))
     return;
 
   if (!open_db (self, &pending, &conflicts, &error))
     {
-      g_task_return_error (command->task, g_steal_pointer (&error));
+      complete (self, command->task, NULL, NULL, TRUE, g_steal_pointer (&error));
       return;
     }
 
-  {
-    Delivery *delivery = g_new0 (Delivery, 1);
-
-    delivery->has_counts = TRUE;
-    delivery->pending_count = pending;
-    delivery->conflict_count = conflicts;
-    post_delivery (self, delivery);
-  }
-
-  g_task_return_boolean (command->task, TRUE);
+  delivery = g_new0 (Delivery, 1);
+  delivery->has_counts = TRUE;
+  delivery->pending_count = pending;
+  delivery->conflict_count = conflicts;
+  complete (self, command->task, delivery, NULL, TRUE, NULL);
 }
 
 static Delivery *
@@ -767,21 +886,19 @@ run_txn (GpStore *self,
             g_debug ("Counting pending rows failed: %s", count_error->message);
         }
 
-      if (delivery->has_counts || delivery->tables->len > 0)
-        post_delivery (self, delivery);
-      else
-        delivery_free (delivery);
+      if (!delivery->has_counts && delivery->tables->len == 0)
+        g_clear_pointer (&delivery, delivery_free);
 
       wrapped = g_new0 (Result, 1);
       wrapped->value = g_steal_pointer (&txn.result);
       wrapped->value_free = txn.result_free;
-      g_task_return_pointer (command->task, wrapped, (GDestroyNotify)free_result);
+      complete (self, command->task, delivery, wrapped, FALSE, NULL);
     }
   else
     {
       if (txn.result != NULL && txn.result_free != NULL)
         txn.result_free (txn.result);
-      g_task_return_error (command->task, g_steal_pointer (&error));
+      complete (self, command->task, NULL, NULL, FALSE, g_steal_pointer (&error));
     }
 
   g_hash_table_unref (txn.changes);
@@ -1370,7 +1487,9 @@ gp_store_close (GpStore *self)
       command = g_new0 (Command, 1);
       command->kind = COMMAND_QUIT;
       g_async_queue_push (self->queue, command);
-      g_thread_join (g_steal_pointer (&self->thread));
+      /* self->thread stays set until the thread is gone: its last act asserts it. */
+      g_thread_join (self->thread);
+      self->thread = NULL;
     }
 
   g_clear_pointer (&self->queue, g_async_queue_unref);
@@ -1446,6 +1565,8 @@ gp_store_finalize (GObject *object)
   g_assert (self->thread == NULL);
   g_assert (self->db == NULL);
 
+  g_queue_clear_full (&self->completions, (GDestroyNotify)completion_free);
+  g_mutex_clear (&self->completions_lock);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -1552,4 +1673,6 @@ gp_store_init (GpStore *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->queue = g_async_queue_new ();
+  g_mutex_init (&self->completions_lock);
+  g_queue_init (&self->completions);
 }

@@ -131,6 +131,7 @@ def check(path):
     want = {'/app/bin/gigpilot',
             f'/app/share/applications/{app_id}.desktop',
             f'/app/share/metainfo/{app_id}.metainfo.xml',
+            f'/app/share/dbus-1/services/{app_id}.service',
             f'/app/share/icons/hicolor/scalable/apps/{app_id}.svg',
             f'/app/share/icons/hicolor/symbolic/apps/{app_id}-symbolic.svg'}
     if want - installed:

@@ -147,6 +147,46 @@ test_open_too_new (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&store));
 }
 
+/* A newer GigPilot that stopped with committed changes still in its WAL file: neither file
+ * may change, so the newer version finds its data as it left it. */
+static void
+test_open_too_new_wal (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GpStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *db_before = NULL, *db_after = NULL, *wal_before = NULL, *wal_after = NULL;
+  gsize db_before_len, db_after_len, wal_before_len, wal_after_len;
+  sqlite3 *db = NULL;
+  int persist = 1;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; "
+                                     "CREATE TABLE future (x); PRAGMA application_id = 1198090064; "
+                                     "PRAGMA user_version = 99; INSERT INTO future VALUES (1);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_file_control (db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist), ==, SQLITE_OK);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  sqlite3_close (db);
+
+  g_assert_true (g_file_get_contents (f->path, &db_before, &db_before_len, NULL));
+  g_assert_true (g_file_get_contents (wal, &wal_before, &wal_before_len, NULL));
+  g_assert_cmpuint (wal_before_len, >, 0);
+
+  store = gp_store_new (f->path);
+  g_assert_false (gp_store_open_sync (store, NULL, &error));
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_TOO_NEW);
+  gp_store_close (store);
+
+  g_assert_true (g_file_get_contents (f->path, &db_after, &db_after_len, NULL));
+  g_assert_true (g_file_get_contents (wal, &wal_after, &wal_after_len, NULL));
+  g_assert_cmpmem (db_before, db_before_len, db_after, db_after_len);
+  g_assert_cmpmem (wal_before, wal_before_len, wal_after, wal_after_len);
+  gp_test_iterate (5);
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
 static void
 check_move_aside (Fixture    *f,
                   const char *expected,
@@ -562,6 +602,15 @@ test_validation (Fixture       *f,
   json = g_strdup_printf ("{\"title\": \"T\", \"status\": \"closed\"}");
   expect_invalid (f, "tickets", NULL, json, "ticket status");
 
+  /* The raw record as read may be saved back; its id must not change. */
+  g_free (gp_test_save (f->store, "clients", client, "{\"id\": \"other\", \"name\": \"X\"}", &error));
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_free (json);
+  json = g_strdup_printf ("{\"id\": \"%s\", \"name\": \"Acme 2\", \"created_at\": 5}", client);
+  g_free (gp_test_save (f->store, "clients", client, json, &error));
+  g_assert_no_error (error);
+
   /* Nothing invalid reached the file. */
   g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients"), ==, 1);
   g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM invoices"), ==, 1);
@@ -952,6 +1001,7 @@ main (int   argc,
   ADD ("/store/open/new-file", test_open_new_file);
   ADD ("/store/open/schema-matches", test_open_schema_matches);
   ADD_CLOSED ("/store/open/too-new", test_open_too_new);
+  ADD_CLOSED ("/store/open/too-new-wal", test_open_too_new_wal);
   ADD_CLOSED ("/store/open/corrupt-random", test_open_corrupt_random);
   ADD_CLOSED ("/store/open/corrupt-truncated", test_open_corrupt_truncated);
   ADD_CLOSED ("/store/open/foreign", test_open_foreign);

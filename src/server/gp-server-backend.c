@@ -23,6 +23,7 @@ gp_row_clear (GpRow *row)
   g_clear_pointer (&row->data, g_free);
   row->last_modified = 0;
   row->server_created_at = 0;
+  row->created_stamp = 0;
   row->deleted = FALSE;
 }
 

@@ -12,7 +12,8 @@
 G_BEGIN_DECLS
 
 /* The storage interface of gigpilot-server. A backend stores, per (user_id, table, id), the
- * record's JSON, its last_modified stamp, its server_created_at stamp and a deleted flag,
+ * record's JSON, its last_modified stamp, when it was created (server_created_at and
+ * created_stamp) and a deleted flag,
  * plus accounts, refresh tokens, the push ledger and one clock row per user. It knows
  * nothing about the sync protocol: gp-server-sync.c runs the protocol over these
  * primitives, so both backends follow exactly the same rules.
@@ -39,7 +40,10 @@ typedef struct
   char     *id;
   char     *data;               /* the record's JSON object, with "id"; NULL if not fetched */
   gint64    last_modified;
+  /* The pushing client's last_pulled_at when a push created the row (P1 fix b). */
   gint64    server_created_at;
+  /* The stamp of the push that created the row. */
+  gint64    created_stamp;
   gboolean  deleted;
 } GpRow;
 
@@ -143,9 +147,14 @@ typedef struct
                                   const char  *user_id,
                                   gint64       ts,
                                   GError     **error);
-  /* Inside a read transaction; *ts is 0 when the user has no clock row yet. */
-  gboolean  (*read_clock)        (GpConn      *conn,
+  /* Outside any transaction: in a short transaction of its own, sets the user's clock
+   * to max(clock + 1, now) and returns it. This is a pull's timestamp: unique per pull,
+   * and every write committed later is stamped above it. The bump need not be durable
+   * (a lost bump is re-covered by the wall clock after a restart), so backends may
+   * commit it without waiting for the disk. */
+  gboolean  (*advance_clock)     (GpConn      *conn,
                                   const char  *user_id,
+                                  gint64       now,
                                   gint64      *ts,
                                   GError     **error);
 
@@ -174,7 +183,7 @@ typedef struct
   /* With row->data: insert or replace the row (table, id) of the user; parent is the
    * value of the table's parent column, or NULL. Without: restamp an existing row
    * (last_modified, deleted; deleted_at is set on its first deletion), keeping its data
-   * and server_created_at. */
+   * and creation stamps. */
   gboolean  (*put_row)           (GpConn      *conn,
                                   const char  *user_id,
                                   const GpRow *row,

@@ -31,9 +31,9 @@
  * the lock sees everything the previous holder committed (READ COMMITTED takes a fresh
  * snapshot per statement), so the conflict check is never stale.
  *
- * Pulls run in REPEATABLE READ READ ONLY transactions: one snapshot for the clock and
- * every row, so every returned row is at or below the returned timestamp, and every
- * write not in the snapshot gets a larger stamp.
+ * A pull first bumps the clock under the same lock (its timestamp T, unique per pull),
+ * then reads rows stamped at or below T in a REPEATABLE READ READ ONLY snapshot: every
+ * write committed before the bump is at or below T, every later one above it.
  *
  * Durability: synchronous_commit is forced on for the session, so COMMIT returns only
  * after the WAL reached the disk, before the server acknowledges a push.
@@ -75,6 +75,7 @@ static const char schema_sql[] =
   "  parent TEXT,"
   "  last_modified BIGINT NOT NULL,"
   "  server_created_at BIGINT NOT NULL,"
+  "  created_stamp BIGINT NOT NULL,"
   "  deleted BOOLEAN NOT NULL DEFAULT false,"
   "  deleted_at BIGINT,"
   "  PRIMARY KEY (user_id, tbl, id));"
@@ -520,21 +521,45 @@ pg_set_clock (GpConn      *c,
 }
 
 static gboolean
-pg_read_clock (GpConn      *c,
-               const char  *user_id,
-               gint64      *ts,
-               GError     **error)
+pg_advance_clock (GpConn      *c,
+                  const char  *user_id,
+                  gint64       now,
+                  gint64      *ts,
+                  GError     **error)
 {
-  const char *params[] = { user_id };
-  PGresult *result = run ((PgConn *) c, "SELECT ts FROM sync_clock WHERE user_id = $1", 1, params, error);
+  PgConn *conn = (PgConn *) c;
+  char now_text[32];
+  const char *params[2];
+  PGresult *result;
 
-  *ts = 0;
-  if (result == NULL)
+  INT_TEXT (now_text, now);
+  params[0] = user_id;
+  params[1] = now_text;
+
+  /* The bump takes the same row lock as a push, so it is ordered with them; it need
+   * not wait for the WAL flush (see the vtable). */
+  if (!exec_simple (conn, "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off;", error))
     return FALSE;
-  if (PQntuples (result) > 0)
-    *ts = get_int (result, 0, 0);
+  if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                 2, params, error))
+    goto fail;
+  result = run (conn, "UPDATE sync_clock SET ts = GREATEST (ts + 1, $2) WHERE user_id = $1 RETURNING ts",
+                2, params, error);
+  if (result == NULL)
+    goto fail;
+  if (PQntuples (result) != 1)
+    {
+      PQclear (result);
+      g_set_error_literal (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED, "The clock row is missing");
+      goto fail;
+    }
+  *ts = get_int (result, 0, 0);
   PQclear (result);
-  return TRUE;
+  return pg_commit (c, error);
+
+fail:
+  pg_rollback (c);
+  return FALSE;
 }
 
 static gboolean
@@ -597,7 +622,7 @@ pg_get_row (GpConn      *c,
 {
   const char *params[] = { user_id, table, id };
   PGresult *result = run ((PgConn *) c,
-                          "SELECT last_modified, server_created_at, deleted FROM records"
+                          "SELECT last_modified, server_created_at, deleted, created_stamp FROM records"
                           " WHERE user_id = $1 AND tbl = $2 AND id = $3", 3, params, error);
 
   if (result == NULL)
@@ -609,6 +634,7 @@ pg_get_row (GpConn      *c,
       out->last_modified = get_int (result, 0, 0);
       out->server_created_at = get_int (result, 0, 1);
       out->deleted = get_bool (result, 0, 2);
+      out->created_stamp = get_int (result, 0, 3);
     }
   PQclear (result);
   return TRUE;
@@ -621,11 +647,12 @@ pg_put_row (GpConn      *c,
             const char  *parent,
             GError     **error)
 {
-  char modified_text[32], created_text[32];
-  const char *params[8];
+  char modified_text[32], created_text[32], stamp_text[32];
+  const char *params[9];
 
   INT_TEXT (modified_text, row->last_modified);
   INT_TEXT (created_text, row->server_created_at);
+  INT_TEXT (stamp_text, row->created_stamp);
   params[0] = user_id;
   params[1] = row->table;
   params[2] = row->id;
@@ -645,17 +672,19 @@ pg_put_row (GpConn      *c,
   params[5] = modified_text;
   params[6] = created_text;
   params[7] = row->deleted ? "t" : "f";
+  params[8] = stamp_text;
   return run_done ((PgConn *) c,
                    "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
-                   "                     server_created_at, deleted, deleted_at)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 THEN $6::bigint END)"
+                   "                     server_created_at, created_stamp, deleted, deleted_at)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, CASE WHEN $8 THEN $6::bigint END)"
                    " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
                    "   data = excluded.data, parent = excluded.parent,"
                    "   last_modified = excluded.last_modified,"
                    "   server_created_at = excluded.server_created_at,"
+                   "   created_stamp = excluded.created_stamp,"
                    "   deleted = excluded.deleted,"
                    "   deleted_at = CASE WHEN excluded.deleted THEN coalesce (records.deleted_at, excluded.deleted_at) END",
-                   8, params, error);
+                   9, params, error);
 }
 
 static gboolean
@@ -705,7 +734,8 @@ pg_scan (GpConn        *c,
   params[8] = scan->limit > 0 ? limit_text : NULL;
 
   result = run ((PgConn *) c,
-                "SELECT id, last_modified, server_created_at, deleted, CASE WHEN $8::boolean THEN data END"
+                "SELECT id, last_modified, server_created_at, deleted, CASE WHEN $8::boolean THEN data END,"
+                "       created_stamp"
                 " FROM records"
                 " WHERE user_id = $1 AND tbl = $2 AND last_modified > $3 AND last_modified <= $4"
                 "   AND ($5::boolean OR NOT deleted)"
@@ -725,6 +755,7 @@ pg_scan (GpConn        *c,
       row.server_created_at = get_int (result, i, 2);
       row.deleted = get_bool (result, i, 3);
       row.data = PQgetisnull (result, i, 4) ? NULL : PQgetvalue (result, i, 4);
+      row.created_stamp = get_int (result, i, 5);
       if (!func (&row, user_data))
         break;
     }
@@ -752,7 +783,7 @@ const GpBackendVTable gp_backend_postgres_vtable = {
   .revoke_family = pg_revoke_family,
   .lock_clock = pg_lock_clock,
   .set_clock = pg_set_clock,
-  .read_clock = pg_read_clock,
+  .advance_clock = pg_advance_clock,
   .get_ledger = pg_get_ledger,
   .put_ledger = pg_put_ledger,
   .get_row = pg_get_row,

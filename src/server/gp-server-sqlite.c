@@ -51,6 +51,7 @@ static const char schema_sql[] =
   "  parent TEXT,"
   "  last_modified INTEGER NOT NULL,"
   "  server_created_at INTEGER NOT NULL,"
+  "  created_stamp INTEGER NOT NULL,"
   "  deleted INTEGER NOT NULL DEFAULT 0,"
   "  deleted_at INTEGER,"
   "  PRIMARY KEY (user_id, tbl, id)) WITHOUT ROWID;"
@@ -480,27 +481,51 @@ sqlite_set_clock (GpConn      *c,
 }
 
 static gboolean
-sqlite_read_clock (GpConn      *c,
-                   const char  *user_id,
-                   gint64      *ts,
-                   GError     **error)
+sqlite_advance_clock (GpConn      *c,
+                      const char  *user_id,
+                      gint64       now,
+                      gint64      *ts,
+                      GError     **error)
 {
   SqliteConn *conn = (SqliteConn *) c;
   sqlite3_stmt *stmt;
+  gboolean ok = FALSE;
   int rc;
 
-  *ts = 0;
-  stmt = get_stmt (conn, "SELECT ts FROM sync_clock WHERE user_id = ?1", error);
+  /* No fsync for this commit: the next FULL commit (any push) syncs the WAL with it. */
+  if (!exec_sql (conn, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;", error))
+    goto out;
+
+  stmt = get_stmt (conn, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", error);
   if (stmt == NULL)
-    return FALSE;
+    goto out;
   sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, now);
+  if (!step_done (conn, stmt, error))
+    goto out;
+
+  stmt = get_stmt (conn, "UPDATE sync_clock SET ts = max (ts + 1, ?2) WHERE user_id = ?1 RETURNING ts", error);
+  if (stmt == NULL)
+    goto out;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, now);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     *ts = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (conn, error);
-  return TRUE;
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (conn, error);
+      goto out;
+    }
+
+  ok = exec_sql (conn, "COMMIT;", error);
+
+out:
+  if (!sqlite3_get_autocommit (conn->db))
+    exec_sql (conn, "ROLLBACK;", NULL);
+  exec_sql (conn, "PRAGMA synchronous = FULL;", NULL);
+  return ok;
 }
 
 static gboolean
@@ -573,7 +598,7 @@ sqlite_get_row (GpConn      *c,
   int rc;
 
   stmt = get_stmt (conn,
-                   "SELECT last_modified, server_created_at, deleted FROM records"
+                   "SELECT last_modified, server_created_at, deleted, created_stamp FROM records"
                    " WHERE user_id = ?1 AND tbl = ?2 AND id = ?3", error);
   if (stmt == NULL)
     return FALSE;
@@ -588,6 +613,7 @@ sqlite_get_row (GpConn      *c,
       out->last_modified = sqlite3_column_int64 (stmt, 0);
       out->server_created_at = sqlite3_column_int64 (stmt, 1);
       out->deleted = sqlite3_column_int (stmt, 2) != 0;
+      out->created_stamp = sqlite3_column_int64 (stmt, 3);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -608,12 +634,13 @@ sqlite_put_row (GpConn      *c,
   if (row->data != NULL)
     stmt = get_stmt (conn,
                      "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
-                     "                     server_created_at, deleted, deleted_at)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?8 THEN ?6 END)"
+                     "                     server_created_at, created_stamp, deleted, deleted_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, CASE WHEN ?8 THEN ?6 END)"
                      " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
                      "   data = excluded.data, parent = excluded.parent,"
                      "   last_modified = excluded.last_modified,"
                      "   server_created_at = excluded.server_created_at,"
+                     "   created_stamp = excluded.created_stamp,"
                      "   deleted = excluded.deleted,"
                      "   deleted_at = CASE WHEN excluded.deleted THEN coalesce (records.deleted_at, excluded.deleted_at) END",
                      error);
@@ -637,7 +664,10 @@ sqlite_put_row (GpConn      *c,
     }
   sqlite3_bind_int64 (stmt, 6, row->last_modified);
   if (row->data != NULL)
-    sqlite3_bind_int64 (stmt, 7, row->server_created_at);
+    {
+      sqlite3_bind_int64 (stmt, 7, row->server_created_at);
+      sqlite3_bind_int64 (stmt, 9, row->created_stamp);
+    }
   sqlite3_bind_int (stmt, 8, row->deleted ? 1 : 0);
   return step_done (conn, stmt, error);
 }
@@ -682,7 +712,8 @@ sqlite_scan (GpConn        *c,
   int rc;
 
   stmt = get_stmt (conn,
-                   "SELECT id, last_modified, server_created_at, deleted, CASE WHEN ?8 THEN data END"
+                   "SELECT id, last_modified, server_created_at, deleted, CASE WHEN ?8 THEN data END,"
+                   "       created_stamp"
                    " FROM records"
                    " WHERE user_id = ?1 AND tbl = ?2 AND last_modified > ?3 AND last_modified <= ?4"
                    "   AND (?5 OR deleted = 0)"
@@ -712,6 +743,7 @@ sqlite_scan (GpConn        *c,
       row.server_created_at = sqlite3_column_int64 (stmt, 2);
       row.deleted = sqlite3_column_int (stmt, 3) != 0;
       row.data = (char *) sqlite3_column_text (stmt, 4);
+      row.created_stamp = sqlite3_column_int64 (stmt, 5);
       if (!func (&row, user_data))
         {
           rc = SQLITE_DONE;
@@ -744,7 +776,7 @@ const GpBackendVTable gp_backend_sqlite_vtable = {
   .revoke_family = sqlite_revoke_family,
   .lock_clock = sqlite_lock_clock,
   .set_clock = sqlite_set_clock,
-  .read_clock = sqlite_read_clock,
+  .advance_clock = sqlite_advance_clock,
   .get_ledger = sqlite_get_ledger,
   .put_ledger = sqlite_put_ledger,
   .get_row = sqlite_get_row,

@@ -20,9 +20,11 @@
 /* Pull and push as sync-protocol.md describes them. The guarantees of §11 come from
  * three things: every write transaction first locks the user's clock row and stamps
  * its rows with max(clock + 1, now), so stamps are unique, monotonic and in commit
- * order; a pull reads the clock inside its read transaction and returns it as the
- * timestamp, so every row it returns is at or below it and every later write lands
- * above it; and the conflict check runs in the same transaction as the writes. */
+ * order; a pull first advances the same clock the same way and returns that value as
+ * its timestamp T, then reads only rows stamped at or below T, so every later write
+ * lands above T and T is unique per pull (which is what lets a pusher be told apart,
+ * see is_created_for); and the conflict check runs in the same transaction as the
+ * writes. A row changed again after T is simply left for the next pull. */
 
 void
 gp_reply_clear (GpReply *reply)
@@ -443,6 +445,25 @@ append_id (GString    *list,
   (*n)++;
 }
 
+/* Whether a client that last pulled at @lpa gets @row as "created" rather than
+ * "updated". A full sync gets everything as created. Otherwise a row created after
+ * @lpa is new to the client, except for the client whose push created it: that one
+ * pulls next with the very last_pulled_at it pushed with (WatermelonDB keeps the
+ * pull's timestamp; the push does not move it), which server_created_at records. It
+ * gets its own record as "updated", so a record it deleted locally in the meantime
+ * is not resurrected (P1, fix b). Any other client pulling at exactly that same
+ * timestamp also gets "updated" and creates the record anyway, logging a diagnostic;
+ * comparing for equality rather than server_created_at > lpa keeps that to clients
+ * with the same timestamp instead of everyone who pulled while the push was in flight. */
+static gboolean
+is_created_for (const GpRow *row,
+                gint64       lpa)
+{
+  if (lpa == 0)
+    return TRUE;
+  return row->created_stamp > lpa && row->server_created_at != lpa;
+}
+
 static gboolean
 pull_row_cb (const GpRow *row,
              gpointer     user_data)
@@ -458,7 +479,7 @@ pull_row_cb (const GpRow *row,
 
   if (row->deleted)
     append_id (out->deleted, &out->n_deleted, row->id);
-  else if (row->server_created_at > state->lpa)
+  else if (is_created_for (row, state->lpa))
     append_item (out->created, &out->n_created, row->data);
   else
     append_item (out->updated, &out->n_updated, row->data);
@@ -716,17 +737,14 @@ gp_sync_pull (GpBackend  *backend,
       state.tables[i].seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     }
 
-  if (!GP_CONN_VTABLE (conn)->begin_read (conn, &error))
+  /* The timestamp comes first, from the clock: every change at or below it has
+   * committed, every later one will be stamped above it. Pages of one pull share it. */
+  if (timestamp == 0 &&
+      !GP_CONN_VTABLE (conn)->advance_clock (conn, user_id, MAX (now_ms, 1), &timestamp, &error))
     goto fail;
 
-  if (timestamp == 0)
-    {
-      if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &timestamp, &error))
-        goto fail;
-      /* An account without a clock row has never written anything. */
-      if (timestamp <= 0)
-        timestamp = MAX (now_ms, 1);
-    }
+  if (!GP_CONN_VTABLE (conn)->begin_read (conn, &error))
+    goto fail;
 
   for (guint i = start_table; i < n_tables && !state.has_more; i++)
     {
@@ -1434,13 +1452,20 @@ gp_sync_push (GpBackend  *backend,
             }
 
           row.data = record->data;
-          /* P1 fix (b): a record this push creates counts as created at the pusher's
+          /* P1 fix (b): a record this push creates remembers the pusher's
            * last_pulled_at, so the pusher pulls it back as "updated", never as
-           * "created" (which would resurrect it after a local delete). */
+           * "created" (which would resurrect it after a local delete); see
+           * is_created_for(). */
           if (state != NULL)
-            row.server_created_at = state->server_created_at;
+            {
+              row.server_created_at = state->server_created_at;
+              row.created_stamp = state->created_stamp;
+            }
           else
-            row.server_created_at = lpa > 0 ? MIN (lpa, stamp) : stamp;
+            {
+              row.server_created_at = lpa;
+              row.created_stamp = stamp;
+            }
 
           if (!GP_CONN_VTABLE (conn)->put_row (conn, user_id, &row, record->parent, &error))
             goto fail;
@@ -1455,6 +1480,7 @@ gp_sync_push (GpBackend  *backend,
             }
           state->last_modified = stamp;
           state->server_created_at = row.server_created_at;
+          state->created_stamp = row.created_stamp;
           state->deleted = FALSE;
         }
 

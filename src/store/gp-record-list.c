@@ -179,17 +179,6 @@ lower_bound (GpRecordList *self,
 }
 
 static void
-rebuild_index (GpRecordList *self)
-{
-  g_hash_table_remove_all (self->by_id);
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      GpRecord *record = g_ptr_array_index (self->items, i);
-      g_hash_table_insert (self->by_id, (gpointer)gp_record_get_id (record), record);
-    }
-}
-
-static void
 emit_changes (GpRecordList *self,
               GPtrArray    *old_items)
 {
@@ -230,31 +219,72 @@ compare_insertions (gconstpointer a,
   return compare (user_data, x->record, y->record);
 }
 
-/* Splices a refetch in: every id in @ids leaves, every record in @fetched (the ids' rows
- * that still match) goes to its sorted place, then one items-changed covers it all. */
+static int
+compare_uint_desc (gconstpointer a,
+                   gconstpointer b)
+{
+  guint x = *(const guint *)a, y = *(const guint *)b;
+
+  return (x < y) - (x > y);
+}
+
+/* Few changes: memmove in place. Ranges follow from the extreme positions touched: before
+ * the first one nothing moved, and after the last removal (old) and the last insertion
+ * (new) the survivors are the same rows in the same order. */
 static void
-apply_batch (GpRecordList *self,
-             GStrv         ids,
-             GPtrArray    *fetched)
+apply_small_batch (GpRecordList *self,
+                   GArray       *removals,
+                   GPtrArray    *fetched)
+{
+  guint old_len = self->items->len;
+  guint lo = G_MAXUINT;
+  gint64 max_removed = -1, max_inserted = -1;
+  guint suffix;
+
+  g_array_sort (removals, compare_uint_desc);
+  for (guint i = 0; i < removals->len; i++)
+    {
+      guint pos = g_array_index (removals, guint, i);
+
+      lo = MIN (lo, pos);
+      max_removed = MAX (max_removed, (gint64)pos);
+      g_ptr_array_remove_index (self->items, pos);
+    }
+
+  for (guint i = 0; i < fetched->len; i++)
+    {
+      GpRecord *record = g_ptr_array_index (fetched, i);
+      guint pos = lower_bound (self, record);
+
+      g_ptr_array_insert (self->items, (int)pos, g_object_ref (record));
+      g_hash_table_insert (self->by_id, (gpointer)gp_record_get_id (record), record);
+      lo = MIN (lo, pos);
+      max_inserted = MAX (max_inserted, (gint64)pos);
+    }
+
+  if (lo == G_MAXUINT)
+    return;
+
+  suffix = (guint)MIN ((gint64)old_len - 1 - max_removed, (gint64)self->items->len - 1 - max_inserted);
+  g_list_model_items_changed (G_LIST_MODEL (self), lo, old_len - lo - suffix,
+                              self->items->len - lo - suffix);
+  if (old_len != self->items->len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* Many changes: one pass that builds the new array, then the smallest covering range. */
+static void
+apply_large_batch (GpRecordList *self,
+                   GArray       *removals,
+                   GPtrArray    *fetched)
 {
   g_autoptr(GPtrArray) old_items = self->items;
   g_autoptr(GArray) insertions = g_array_sized_new (FALSE, FALSE, sizeof (Insertion), fetched->len);
   g_autofree gboolean *removed = g_new0 (gboolean, old_items->len + 1);
   guint next = 0;
 
-  for (guint i = 0; ids[i] != NULL; i++)
-    {
-      GpRecord *old = g_hash_table_lookup (self->by_id, ids[i]);
-
-      if (old != NULL)
-        {
-          guint pos = lower_bound (self, old);
-
-          g_assert (pos < old_items->len && g_ptr_array_index (old_items, pos) == old);
-          removed[pos] = TRUE;
-          g_hash_table_remove (self->by_id, ids[i]);
-        }
-    }
+  for (guint i = 0; i < removals->len; i++)
+    removed[g_array_index (removals, guint, i)] = TRUE;
 
   for (guint i = 0; i < fetched->len; i++)
     {
@@ -281,6 +311,36 @@ apply_batch (GpRecordList *self,
     }
 
   emit_changes (self, old_items);
+  release_items_in_background (g_steal_pointer (&old_items));
+}
+
+/* Splices a refetch in: every id in @ids leaves, every record in @fetched (the ids' rows
+ * that still match) goes to its sorted place, then one items-changed covers it all. */
+static void
+apply_batch (GpRecordList *self,
+             GStrv         ids,
+             GPtrArray    *fetched)
+{
+  g_autoptr(GArray) removals = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      GpRecord *old = g_hash_table_lookup (self->by_id, ids[i]);
+
+      if (old != NULL)
+        {
+          guint pos = lower_bound (self, old);
+
+          g_assert (pos < self->items->len && g_ptr_array_index (self->items, pos) == old);
+          g_array_append_val (removals, pos);
+          g_hash_table_remove (self->by_id, ids[i]);
+        }
+    }
+
+  if (removals->len + fetched->len <= 64)
+    apply_small_batch (self, removals, fetched);
+  else
+    apply_large_batch (self, removals, fetched);
 }
 
 typedef struct
@@ -310,42 +370,21 @@ fetched_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) records = gp_store_query_finish (GP_STORE (object), result, &error);
 
-  /* A newer load superseded this one (filter or sort changed): drop it. */
+  /* A full load superseded this refetch and covers its ids. */
   if (data->generation != self->generation)
     return;
 
+  self->refetching = FALSE;
   if (records == NULL)
     {
-      /* A failed read leaves the list as it was; the next change or reload tries again. */
-      g_debug ("Loading %s failed: %s", self->table_name, error->message);
-      records = g_ptr_array_new_with_free_func (g_object_unref);
-      if (data->ids == NULL)
-        {
-          set_loading (self, FALSE);
-          return;
-        }
+      /* Keep what the list shows; the ids are tried again with the next change. */
+      g_debug ("Refetching %s failed: %s", self->table_name, error->message);
+      for (guint i = 0; data->ids[i] != NULL; i++)
+        g_hash_table_add (self->pending_ids, g_strdup (data->ids[i]));
+      return;
     }
 
-  if (data->ids == NULL)
-    {
-      g_autoptr(GPtrArray) old_items = g_steal_pointer (&self->items);
-      guint old_len = old_items->len;
-
-      self->items = g_steal_pointer (&records);
-      rebuild_index (self);
-      if (old_len > 0 || self->items->len > 0)
-        g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->items->len);
-      if (old_len != self->items->len)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-      release_items_in_background (g_steal_pointer (&old_items));
-      set_loading (self, FALSE);
-    }
-  else
-    {
-      apply_batch (self, data->ids, records);
-      self->refetching = FALSE;
-    }
-
+  apply_batch (self, data->ids, records);
   refetch_pending (self);
 }
 
@@ -375,11 +414,101 @@ refetch_pending (GpRecordList *self)
   gp_store_query_async (self->store, query, self->cancellable, fetched_cb, data);
 }
 
+typedef struct
+{
+  GPtrArray  *items;
+  GHashTable *by_id;
+} Loaded;
+
+static void
+loaded_free (Loaded *loaded)
+{
+  g_clear_pointer (&loaded->by_id, g_hash_table_unref);
+  g_clear_pointer (&loaded->items, g_ptr_array_unref);
+  g_free (loaded);
+}
+
+/* Store thread: the query and the id index, so the main thread only swaps them in. */
+static gboolean
+load_run (GpStoreTxn  *txn,
+          gpointer     data,
+          GError     **error)
+{
+  Loaded *loaded;
+  GPtrArray *items = _gp_store_txn_query (txn, data, error);
+
+  if (items == NULL)
+    return FALSE;
+
+  loaded = g_new0 (Loaded, 1);
+  loaded->items = items;
+  loaded->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < items->len; i++)
+    {
+      GpRecord *record = g_ptr_array_index (items, i);
+      g_hash_table_insert (loaded->by_id, (gpointer)gp_record_get_id (record), record);
+    }
+
+  _gp_store_txn_set_result (txn, loaded, (GDestroyNotify)loaded_free);
+  return TRUE;
+}
+
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(FetchData) data = user_data;
+  GpRecordList *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) old_items = NULL;
+  g_autoptr(GHashTable) old_index = NULL;
+  gpointer value = NULL;
+  Loaded *loaded;
+  guint old_len;
+
+  if (!_gp_store_run_finish (GP_STORE (object), result, &value, &error))
+    {
+      if (data->generation == self->generation)
+        {
+          /* A failed read leaves the list as it was; the next change or reload tries again. */
+          g_debug ("Loading %s failed: %s", self->table_name, error->message);
+          set_loading (self, FALSE);
+        }
+      return;
+    }
+
+  loaded = value;
+  /* A newer load superseded this one (filter or sort changed): drop it. */
+  if (data->generation != self->generation)
+    {
+      loaded_free (loaded);
+      return;
+    }
+
+  old_items = g_steal_pointer (&self->items);
+  old_index = g_steal_pointer (&self->by_id);
+  old_len = old_items->len;
+  self->items = g_steal_pointer (&loaded->items);
+  self->by_id = g_steal_pointer (&loaded->by_id);
+  loaded_free (loaded);
+
+  if (old_len > 0 || self->items->len > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->items->len);
+  if (old_len != self->items->len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  /* The old index borrows its keys from the old records: it goes first. */
+  g_clear_pointer (&old_index, g_hash_table_unref);
+  release_items_in_background (g_steal_pointer (&old_items));
+  set_loading (self, FALSE);
+
+  refetch_pending (self);
+}
+
 static gboolean
 reload_cb (gpointer user_data)
 {
   GpRecordList *self = user_data;
-  g_autoptr(GpQuery) query = build_query (self);
   FetchData *data;
 
   self->reload_source = 0;
@@ -396,7 +525,9 @@ reload_cb (gpointer user_data)
   data = g_new0 (FetchData, 1);
   data->self = g_object_ref (self);
   data->generation = self->generation;
-  gp_store_query_async (self->store, query, self->cancellable, fetched_cb, data);
+  _gp_store_run_async (self->store, GP_STORE_COMMAND_READ, load_run, build_query (self),
+                       (GDestroyNotify)gp_query_free, self->cancellable, loaded_cb, data,
+                       gp_record_list_new);
 
   return G_SOURCE_REMOVE;
 }

@@ -180,6 +180,9 @@ validate_value (const GpTable  *table,
           (strcmp (table->name, "invoice_lines") == 0 && strcmp (name, "position") != 0 &&
            strcmp (name, "description") != 0) ||
           (strcmp (table->name, "tickets") == 0 && strcmp (name, "status") == 0) ||
+          (strcmp (table->name, "time_entries") == 0 &&
+           (strcmp (name, "ticket_id") == 0 || strcmp (name, "started_at") == 0 ||
+            strcmp (name, "billable") == 0)) ||
           is_required_billing_column (table->name, name))
         return invalid (error, _("“%s” of %s cannot be empty."), name, table->name);
       return TRUE;
@@ -207,6 +210,10 @@ validate_value (const GpTable  *table,
         return invalid (error, _("A payment must be an amount greater than zero."));
       if (strcmp (table->name, "reminders") == 0 && strcmp (name, "step") == 0 && (v < 1 || v > 3))
         return invalid (error, _("A reminder step must be 1 (polite), 2 (firm) or 3 (final notice)."));
+      if (strcmp (name, "billable") == 0 && v != 0 && v != 1)
+        return invalid (error, _("“billable” must be 0 or 1."));
+      if ((strcmp (name, "duration_ms") == 0 || strcmp (name, "hourly_rate") == 0) && v < 0)
+        return invalid (error, _("“%s” of %s cannot be negative."), name, table->name);
       if (v > GP_MONEY_MAX_AMOUNT || v < -GP_MONEY_MAX_AMOUNT)
         return invalid (error, _("“%s” of %s is out of range (at most ±10^15)."), name, table->name);
       return TRUE;
@@ -358,6 +365,23 @@ apply_defaults (GpStoreTxn    *txn,
       if (!json_object_has_member (row, "status"))
         json_object_set_string_member (row, "status", "open");
     }
+  else if (strcmp (table->name, "time_entries") == 0)
+    {
+      if (!json_object_has_member (row, "billable"))
+        json_object_set_int_member (row, "billable", 1);
+      /* The entry's client is its ticket's, so reports need no join. */
+      if (!json_object_has_member (row, "client_id"))
+        {
+          const char *ticket_id = json_object_get_string_member_with_default (row, "ticket_id", NULL);
+          const GpTable *tickets = gp_schema_lookup_table ("tickets");
+          g_autoptr(GpRecord) ticket = NULL;
+
+          if (ticket_id != NULL)
+            ticket = _gp_store_txn_read_record (txn, tickets, ticket_id, FALSE, NULL);
+          if (ticket != NULL && gp_record_has_value (ticket, "client_id"))
+            json_object_set_string_member (row, "client_id", gp_record_get_string (ticket, "client_id"));
+        }
+    }
 }
 
 static gboolean
@@ -378,6 +402,8 @@ check_required (const GpTable *table,
     { "recurring", "next_on" },
     { "reminders", "invoice_id" },
     { "reminders", "step" },
+    { "time_entries", "ticket_id" },
+    { "time_entries", "started_at" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (required); i++)
@@ -762,11 +788,11 @@ save_run (GpStoreTxn  *txn,
 
   if (id == NULL)
     return FALSE;
+
   _gp_store_txn_set_result (txn, id, g_free);
   return TRUE;
 }
 
-/* Inside another command: the same save, with the same validation and bookkeeping. */
 char *
 _gp_store_txn_save (GpStoreTxn  *txn,
                     const char  *table,
@@ -776,15 +802,14 @@ _gp_store_txn_save (GpStoreTxn  *txn,
 {
   SaveData data = { 0 };
 
+  g_assert (txn != NULL);
+  g_assert (fields != NULL);
+
   if (!lookup_table (table, &data.table, error))
     return NULL;
-  if (id != NULL && !gp_schema_is_valid_id (id))
-    {
-      invalid (error, _("“%s” is not a valid record id."), id);
-      return NULL;
-    }
   data.id = (char *)id;
   data.fields = fields;
+
   return save_in_txn (txn, &data, error);
 }
 
@@ -1550,32 +1575,75 @@ compare_for_query (gconstpointer a,
 }
 
 static gboolean
-query_run (GpStoreTxn  *txn,
-           gpointer     user_data,
-           GError     **error)
+check_query (GpQuery        *query,
+             const GpTable **table,
+             GError        **error)
 {
-  QueryData *data = user_data;
-  const char * const *ids = gp_query_get_ids (data->query);
+  const char *where = gp_query_get_where_column (query);
+  const char *order = gp_query_get_order_column (query);
+
+  if (!lookup_table (gp_query_get_table (query), table, error))
+    return FALSE;
+  if (where != NULL && gp_schema_lookup_column (*table, where) == NULL && strcmp (where, "id") != 0)
+    return invalid (error, _("%s have no column “%s”."), (*table)->name, where);
+  if (order != NULL && gp_schema_lookup_column (*table, order) == NULL && strcmp (order, "id") != 0)
+    return invalid (error, _("%s have no column “%s”."), (*table)->name, order);
+  return TRUE;
+}
+
+/**
+ * _gp_store_txn_query:
+ * @txn: the running command
+ * @query: what to read
+ * @error: return location for an error
+ *
+ * Runs @query inside a command, as gp_store_query_async() does.
+ *
+ * Returns: (transfer full) (element-type GpRecord) (nullable): the records in order
+ */
+GPtrArray *
+_gp_store_txn_query (GpStoreTxn  *txn,
+                     GpQuery     *query,
+                     GError     **error)
+{
+  QueryData data = { NULL, query };
+  const char * const *ids = gp_query_get_ids (query);
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (!check_query (query, &data.table, error))
+    return NULL;
 
   if (ids == NULL)
     {
-      if (!query_page (txn, data->table, data->query, NULL, 0, records, error))
-        return FALSE;
+      if (!query_page (txn, data.table, query, NULL, 0, records, error))
+        return NULL;
     }
   else
     {
       guint n = g_strv_length ((char **)ids);
 
       for (guint start = 0; start < n; start += IDS_PER_STATEMENT)
-        if (!query_page (txn, data->table, data->query, ids + start,
+        if (!query_page (txn, data.table, query, ids + start,
                          MIN (IDS_PER_STATEMENT, n - start), records, error))
-          return FALSE;
+          return NULL;
       if (n > IDS_PER_STATEMENT)
-        g_ptr_array_sort_with_data (records, compare_for_query, data);
+        g_ptr_array_sort_with_data (records, compare_for_query, &data);
     }
 
-  _gp_store_txn_set_result (txn, g_steal_pointer (&records), (GDestroyNotify)g_ptr_array_unref);
+  return g_steal_pointer (&records);
+}
+
+static gboolean
+query_run (GpStoreTxn  *txn,
+           gpointer     user_data,
+           GError     **error)
+{
+  QueryData *data = user_data;
+  GPtrArray *records = _gp_store_txn_query (txn, data->query, error);
+
+  if (records == NULL)
+    return FALSE;
+  _gp_store_txn_set_result (txn, records, (GDestroyNotify)g_ptr_array_unref);
   return TRUE;
 }
 
@@ -1599,22 +1667,13 @@ gp_store_query_async (GpStore             *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(QueryData) data = NULL;
-  const char *where;
-  const char *order;
 
   g_return_if_fail (GP_IS_STORE (self));
   g_return_if_fail (query != NULL);
 
   data = g_new0 (QueryData, 1);
   data->query = gp_query_copy (query);
-  where = gp_query_get_where_column (query);
-  order = gp_query_get_order_column (query);
-
-  if (!lookup_table (gp_query_get_table (query), &data->table, &error) ||
-      (where != NULL && gp_schema_lookup_column (data->table, where) == NULL && strcmp (where, "id") != 0 &&
-       !invalid (&error, _("%s have no column “%s”."), data->table->name, where)) ||
-      (order != NULL && gp_schema_lookup_column (data->table, order) == NULL && strcmp (order, "id") != 0 &&
-       !invalid (&error, _("%s have no column “%s”."), data->table->name, order)))
+  if (!check_query (data->query, &data->table, &error))
     {
       g_task_report_error (self, callback, user_data, gp_store_query_async, g_steal_pointer (&error));
       return;

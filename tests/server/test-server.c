@@ -909,6 +909,26 @@ test_sync_p1_created_vs_updated (void)
   other = pull_ok (shared, a, t0 - 1);
   g_assert_cmpstr (where_is (other, "clients", id), ==, "created");
 
+  /* A device that pulled after the pusher's pull but before its push has never seen
+   * the record either: "created" for it too. */
+  {
+    g_autofree char *id2 = new_id ();
+    g_autofree char *body2 = client_json (id2, "Second", "created");
+    g_autoptr(Resp) pusher = pull_ok (shared, a, 0);
+    g_autoptr(Resp) middle = NULL;
+    g_autoptr(Resp) seen_by_middle = NULL;
+    g_autoptr(Resp) seen_by_pusher = NULL;
+
+    push_ok (shared, a, timestamp_of (pusher), "{\"tickets\":{\"created\":[{\"id\":\"unrelatedTicket1\"}]}}");
+    middle = pull_ok (shared, a, 0);
+    g_assert_cmpint (timestamp_of (middle), >, timestamp_of (pusher));
+    push_ok (shared, a, timestamp_of (pusher), body2);
+    seen_by_middle = pull_ok (shared, a, timestamp_of (middle));
+    seen_by_pusher = pull_ok (shared, a, timestamp_of (pusher));
+    g_assert_cmpstr (where_is (seen_by_middle, "clients", id2), ==, "created");
+    g_assert_cmpstr (where_is (seen_by_pusher, "clients", id2), ==, "updated");
+  }
+
   /* create -> sync -> delete -> sync: the record stays deleted (P1). */
   push_ok (shared, a, timestamp_of (own), del);
   after_delete = pull_ok (shared, a, timestamp_of (own));

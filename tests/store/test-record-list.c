@@ -458,35 +458,17 @@ test_random_burst (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&list));
 }
 
-typedef struct
-{
-  gint64 last;
-  gint64 max_gap;
-} Ticker;
-
-static gboolean
-tick_cb (gpointer data)
-{
-  Ticker *ticker = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (ticker->last != 0)
-    ticker->max_gap = MAX (ticker->max_gap, now - ticker->last);
-  ticker->last = now;
-  return G_SOURCE_CONTINUE;
-}
-
+/* 100k rows: loading, one change, and a new filter. In each phase the main thread may never
+ * work 50 ms at a stretch, and the main loop must keep ticking within 50 ms; the latter gets
+ * three attempts because a machine loaded by other builds can deschedule the test. */
 static void
 test_large (Fixture       *f,
             gconstpointer  data)
 {
   const guint n = 100000;
-  g_autoptr(GpRecordList) list = NULL;
   g_autoptr(GString) sql = g_string_new ("BEGIN;");
-  Ticker ticker = { 0 };
-  Shadow shadow = { 0 };
-  gint64 start, loaded, changed, refiltered, load_gap, change_gap, load_ms;
-  guint tick_id;
+  GpTestTicker ticker;
+  gboolean smooth = FALSE;
 
   /* Written straight to the file: this test is about reading. */
   for (guint i = 0; i < n; i++)
@@ -496,54 +478,64 @@ test_large (Fixture       *f,
   g_string_append (sql, "COMMIT;");
   gp_test_sql_exec (f->path, sql->str);
 
-  tick_id = g_timeout_add (5, tick_cb, &ticker);
-  gp_test_iterate (20);
+  for (guint attempt = 0; attempt < 3 && !smooth; attempt++)
+    {
+      g_autoptr(GpRecordList) list = NULL;
+      g_autofree char *id = g_strdup_printf ("id%06u", attempt + 1);
+      g_autofree char *json = g_strdup_printf ("{\"name\": \"Client 000000%c\"}", 'a' + attempt);
+      gint64 start, load_ms, change_ms, filter_ms, worst_wall, worst_cpu;
+      Shadow shadow = { 0 };
 
-  start = g_get_monotonic_time ();
-  list = gp_record_list_new (f->store, "clients");
-  gp_record_list_set_sort (list, "name", FALSE);
-  wait_loaded (list);
-  loaded = g_get_monotonic_time ();
-  load_ms = (loaded - start) / 1000;
-  load_gap = ticker.max_gap;
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n);
+      gp_test_ticker_start (&ticker);
+      start = g_get_monotonic_time ();
+      list = gp_record_list_new (f->store, "clients");
+      gp_record_list_set_sort (list, "name", FALSE);
+      wait_loaded (list);
+      load_ms = (g_get_monotonic_time () - start) / 1000;
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n);
+      worst_wall = ticker.max_wall;
+      worst_cpu = ticker.max_cpu;
 
-  /* One change in a list of 100k is one small splice. */
-  shadow_init (&shadow, list);
-  shadow_reset (&shadow);
-  /* Copying 100k items into the test's shadow is the test's own cost: measure from here. */
-  gp_test_iterate (10);
-  ticker.max_gap = 0;
-  save (f, "clients", "id000001", "{\"name\": \"Client 000000a\"}");
-  settle ();
-  changed = g_get_monotonic_time ();
-  g_assert_cmpuint (shadow.n_emissions, ==, 1);
-  g_assert_cmpuint (shadow.position, ==, 1);
+      /* One change in a list of 100k is one small splice. */
+      shadow_init (&shadow, list);
+      gp_test_ticker_reset (&ticker);
+      start = g_get_monotonic_time ();
+      save (f, "clients", id, json);
+      while (shadow.n_emissions == 0)
+        g_main_context_iteration (NULL, TRUE);
+      change_ms = (g_get_monotonic_time () - start) / 1000;
+      settle ();
+      g_assert_cmpuint (shadow.n_emissions, ==, 1);
+      g_assert_cmpuint (shadow.position, ==, attempt + 1);
+      shadow_check (&shadow, list);
+      worst_wall = MAX (worst_wall, ticker.max_wall);
+      worst_cpu = MAX (worst_cpu, ticker.max_cpu);
 
-  /* A new filter replaces all 100k rows with 10k others. The shadow goes first: it holds a
-   * reference to every row, which no view does. */
-  shadow_clear (&shadow, list);
-  change_gap = ticker.max_gap;
-  ticker.max_gap = 0;
-  start = g_get_monotonic_time ();
-  gp_record_list_set_filter_text (list, "Client 01");
-  wait_loaded (list);
-  refiltered = g_get_monotonic_time ();
-  gp_test_iterate (20);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 10000);
+      /* A new filter replaces all 100k rows with 10k others. The shadow goes first: it holds
+       * a reference to every row, which no view does. */
+      shadow_clear (&shadow, list);
+      gp_test_ticker_reset (&ticker);
+      start = g_get_monotonic_time ();
+      gp_record_list_set_filter_text (list, "Client 01");
+      wait_loaded (list);
+      filter_ms = (g_get_monotonic_time () - start) / 1000;
+      gp_test_iterate (20);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 10000);
+      worst_wall = MAX (worst_wall, ticker.max_wall);
+      worst_cpu = MAX (worst_cpu, ticker.max_cpu);
+      gp_test_ticker_stop (&ticker);
 
-  g_source_remove (tick_id);
-  g_test_message ("100k rows: refiltered in %" G_GINT64_FORMAT " ms (longest main-loop gap %" G_GINT64_FORMAT " ms)",
-                  (refiltered - start) / 1000, ticker.max_gap / 1000);
-  g_assert_cmpint (ticker.max_gap, <, 50 * 1000);
-  ticker.max_gap = change_gap;
-  g_test_message ("100k rows: loaded in %" G_GINT64_FORMAT " ms (longest main-loop gap %" G_GINT64_FORMAT
-                  " ms); one change applied in %" G_GINT64_FORMAT " ms (longest gap %" G_GINT64_FORMAT " ms)",
-                  load_ms, load_gap / 1000, (changed - loaded) / 1000, ticker.max_gap / 1000);
-  g_assert_cmpint (load_gap, <, 50 * 1000);
-  g_assert_cmpint (ticker.max_gap, <, 50 * 1000);
+      g_test_message ("100k rows: loaded in %" G_GINT64_FORMAT " ms, one change shown in %" G_GINT64_FORMAT
+                      " ms, refiltered in %" G_GINT64_FORMAT " ms; longest main-loop gap %" G_GINT64_FORMAT
+                      " ms, of which the main thread worked %" G_GINT64_FORMAT " ms",
+                      load_ms, change_ms, filter_ms, worst_wall / 1000, worst_cpu / 1000);
+      g_assert_cmpint (worst_cpu, <, 50 * 1000);
+      smooth = worst_wall < 50 * 1000;
 
-  g_assert_finalize_object (g_steal_pointer (&list));
+      g_assert_finalize_object (g_steal_pointer (&list));
+    }
+
+  g_assert_true (smooth);
 }
 
 int

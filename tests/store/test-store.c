@@ -919,24 +919,6 @@ test_closed (Fixture       *f,
 
 typedef struct
 {
-  gint64 last;
-  gint64 max_gap;
-} Ticker;
-
-static gboolean
-tick_cb (gpointer data)
-{
-  Ticker *ticker = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (ticker->last != 0)
-    ticker->max_gap = MAX (ticker->max_gap, now - ticker->last);
-  ticker->last = now;
-  return G_SOURCE_CONTINUE;
-}
-
-typedef struct
-{
   guint done;
   guint failed;
 } Counter;
@@ -983,32 +965,44 @@ issue_writes_cb (gpointer data)
   return issuer->issued < issuer->total ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+/* Writes 2000 records while a 5 ms timeout watches the main loop. The main thread may never
+ * work 50 ms at a stretch; the wall-clock gap must stay under 50 ms too, and gets three
+ * attempts because a machine loaded by other builds can deschedule the test. */
 static void
 test_concurrent_writes (Fixture       *f,
                         gconstpointer  data)
 {
-  Ticker ticker = { 0 };
-  Counter counter = { 0 };
-  Issuer issuer = { f->store, &counter, 0, 2000 };
-  guint tick_id;
-  gint64 start;
+  GpTestTicker ticker;
+  gboolean smooth = FALSE;
+  guint total = 0;
 
-  tick_id = g_timeout_add (5, tick_cb, &ticker);
-  gp_test_iterate (20);
+  for (guint attempt = 0; attempt < 3 && !smooth; attempt++)
+    {
+      Counter counter = { 0 };
+      Issuer issuer = { f->store, &counter, 0, 2000 };
+      gint64 start;
 
-  start = g_get_monotonic_time ();
-  g_idle_add (issue_writes_cb, &issuer);
-  while (counter.done < issuer.total)
-    g_main_context_iteration (NULL, TRUE);
-  gp_test_iterate (20);
-  g_source_remove (tick_id);
+      gp_test_ticker_start (&ticker);
+      start = g_get_monotonic_time ();
+      g_idle_add (issue_writes_cb, &issuer);
+      while (counter.done < issuer.total)
+        g_main_context_iteration (NULL, TRUE);
+      gp_test_iterate (20);
+      gp_test_ticker_stop (&ticker);
+      total += issuer.total;
 
-  g_test_message ("%u writes in %" G_GINT64_FORMAT " ms; longest main-loop gap %" G_GINT64_FORMAT " ms",
-                  issuer.total, (g_get_monotonic_time () - start) / 1000, ticker.max_gap / 1000);
-  g_assert_cmpuint (counter.failed, ==, 0);
-  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients"), ==, issuer.total);
-  g_assert_cmpuint (gp_store_get_pending_count (f->store), ==, issuer.total);
-  g_assert_cmpint (ticker.max_gap, <, 50 * 1000);
+      g_test_message ("%u writes in %" G_GINT64_FORMAT " ms; longest main-loop gap %" G_GINT64_FORMAT
+                      " ms, of which the main thread worked %" G_GINT64_FORMAT " ms",
+                      issuer.total, (g_get_monotonic_time () - start) / 1000, ticker.max_wall / 1000,
+                      ticker.max_cpu / 1000);
+      g_assert_cmpuint (counter.failed, ==, 0);
+      g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients"), ==, total);
+      g_assert_cmpuint (gp_store_get_pending_count (f->store), ==, total);
+      g_assert_cmpint (ticker.max_cpu, <, 50 * 1000);
+      smooth = ticker.max_wall < 50 * 1000;
+    }
+
+  g_assert_true (smooth);
 }
 
 int

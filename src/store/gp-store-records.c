@@ -163,7 +163,10 @@ validate_value (const GpTable  *table,
             strcmp (name, "currency") == 0)) ||
           (strcmp (table->name, "invoice_lines") == 0 && strcmp (name, "position") != 0 &&
            strcmp (name, "description") != 0) ||
-          (strcmp (table->name, "tickets") == 0 && strcmp (name, "status") == 0))
+          (strcmp (table->name, "tickets") == 0 && strcmp (name, "status") == 0) ||
+          (strcmp (table->name, "time_entries") == 0 &&
+           (strcmp (name, "ticket_id") == 0 || strcmp (name, "started_at") == 0 ||
+            strcmp (name, "billable") == 0)))
         return invalid (error, _("“%s” of %s cannot be empty."), name, table->name);
       return TRUE;
     }
@@ -186,6 +189,10 @@ validate_value (const GpTable  *table,
         return invalid (error, _("A tax rate must be between 0%% and 100%%."));
       if (strcmp (name, "position") == 0 && v < 0)
         return invalid (error, _("A line position cannot be negative."));
+      if (strcmp (name, "billable") == 0 && v != 0 && v != 1)
+        return invalid (error, _("“billable” must be 0 or 1."));
+      if ((strcmp (name, "duration_ms") == 0 || strcmp (name, "hourly_rate") == 0) && v < 0)
+        return invalid (error, _("“%s” of %s cannot be negative."), name, table->name);
       if (v > GP_MONEY_MAX_AMOUNT || v < -GP_MONEY_MAX_AMOUNT)
         return invalid (error, _("“%s” of %s is out of range (at most ±10^15)."), name, table->name);
       return TRUE;
@@ -323,6 +330,23 @@ apply_defaults (GpStoreTxn    *txn,
       if (!json_object_has_member (row, "status"))
         json_object_set_string_member (row, "status", "open");
     }
+  else if (strcmp (table->name, "time_entries") == 0)
+    {
+      if (!json_object_has_member (row, "billable"))
+        json_object_set_int_member (row, "billable", 1);
+      /* The entry's client is its ticket's, so reports need no join. */
+      if (!json_object_has_member (row, "client_id"))
+        {
+          const char *ticket_id = json_object_get_string_member_with_default (row, "ticket_id", NULL);
+          const GpTable *tickets = gp_schema_lookup_table ("tickets");
+          g_autoptr(GpRecord) ticket = NULL;
+
+          if (ticket_id != NULL)
+            ticket = _gp_store_txn_read_record (txn, tickets, ticket_id, FALSE, NULL);
+          if (ticket != NULL && gp_record_has_value (ticket, "client_id"))
+            json_object_set_string_member (row, "client_id", gp_record_get_string (ticket, "client_id"));
+        }
+    }
 }
 
 static gboolean
@@ -335,6 +359,8 @@ check_required (const GpTable *table,
     { "invoices", "client_id" },
     { "invoice_lines", "invoice_id" },
     { "tickets", "title" },
+    { "time_entries", "ticket_id" },
+    { "time_entries", "started_at" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (required); i++)
@@ -597,18 +623,17 @@ save_existing (GpStoreTxn  *txn,
   return TRUE;
 }
 
-static gboolean
-save_run (GpStoreTxn  *txn,
-          gpointer     user_data,
-          GError     **error)
+static char *
+save_in_txn (GpStoreTxn  *txn,
+             SaveData    *data,
+             GError     **error)
 {
-  SaveData *data = user_data;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonObject) raw = NULL;
   g_autofree char *id = NULL;
 
   if (!validate_fields (data->table, data->fields, error))
-    return FALSE;
+    return NULL;
 
   if (data->id != NULL)
     {
@@ -623,7 +648,7 @@ save_run (GpStoreTxn  *txn,
   if (raw != NULL)
     {
       if (!save_existing (txn, data, raw, error))
-        return FALSE;
+        return NULL;
       id = g_strdup (data->id);
     }
   else
@@ -631,11 +656,44 @@ save_run (GpStoreTxn  *txn,
       /* A caller-chosen id for a new record is fine (ids are client-generated). */
       id = data->id != NULL ? g_strdup (data->id) : gp_schema_new_id ();
       if (!save_new (txn, data, id, error))
-        return FALSE;
+        return NULL;
     }
 
-  _gp_store_txn_set_result (txn, g_steal_pointer (&id), g_free);
+  return g_steal_pointer (&id);
+}
+
+static gboolean
+save_run (GpStoreTxn  *txn,
+          gpointer     user_data,
+          GError     **error)
+{
+  char *id = save_in_txn (txn, user_data, error);
+
+  if (id == NULL)
+    return FALSE;
+
+  _gp_store_txn_set_result (txn, id, g_free);
   return TRUE;
+}
+
+char *
+_gp_store_txn_save (GpStoreTxn  *txn,
+                    const char  *table,
+                    const char  *id,
+                    JsonObject  *fields,
+                    GError     **error)
+{
+  SaveData data = { 0 };
+
+  g_assert (txn != NULL);
+  g_assert (fields != NULL);
+
+  if (!lookup_table (table, &data.table, error))
+    return NULL;
+  data.id = (char *)id;
+  data.fields = fields;
+
+  return save_in_txn (txn, &data, error);
 }
 
 /**

@@ -30,6 +30,44 @@
   "  _changed TEXT NOT NULL DEFAULT '',\n" \
   "  _base TEXT\n"
 
+/* Releases the time billed on invoice ROW.id, with the bookkeeping of a local save. */
+#define GP_STORE_NOW_MS "CAST ((julianday ('now') - 2440587.5) * 86400000 AS INTEGER)"
+#define GP_STORE_RELEASE_TIME_TRIGGER(name, when, row) \
+  "CREATE TRIGGER " name " " when " BEGIN\n" \
+  "  INSERT INTO history (table_name, record_id, field, old, new, at, origin)\n" \
+  "    SELECT 'time_entries', id, 'billed_invoice_id', billed_invoice_id, NULL, " GP_STORE_NOW_MS ", 'local'\n" \
+  "    FROM time_entries WHERE billed_invoice_id = " row ".id;\n" \
+  "  UPDATE time_entries SET billed_invoice_id = NULL,\n" \
+  "    _status = CASE _status WHEN 'synced' THEN 'updated' ELSE _status END,\n" \
+  "    _changed = CASE WHEN _status IN ('created', 'deleted') THEN _changed\n" \
+  "                    WHEN _changed = '' THEN 'billed_invoice_id,updated_at'\n" \
+  "                    WHEN instr (',' || _changed || ',', ',billed_invoice_id,') > 0 THEN _changed\n" \
+  "                    ELSE _changed || ',billed_invoice_id' END,\n" \
+  "    updated_at = max (coalesce (updated_at, 0) + 1, " GP_STORE_NOW_MS "),\n" \
+  "    _rev = _rev + 1\n" \
+  "  WHERE billed_invoice_id = " row ".id;\n" \
+  "END;\n"
+
+/* Keeps estimate_index in step with a table: insert, update of the indexed columns or of
+ * _status (tombstones leave the index), delete. */
+#define GP_STORE_FTS_TRIGGERS(table, kind, columns, text) \
+  "CREATE TRIGGER " table "_fts_insert AFTER INSERT ON " table " BEGIN\n" \
+  "  INSERT OR IGNORE INTO estimate_docs (kind, ref_id) VALUES ('" kind "', NEW.id);\n" \
+  "  DELETE FROM estimate_index WHERE rowid = (SELECT docid FROM estimate_docs WHERE kind = '" kind "' AND ref_id = NEW.id);\n" \
+  "  INSERT INTO estimate_index (rowid, text) SELECT docid, " text " FROM estimate_docs\n" \
+  "    WHERE kind = '" kind "' AND ref_id = NEW.id AND NEW._status != 'deleted' AND " text " IS NOT NULL;\n" \
+  "END;\n" \
+  "CREATE TRIGGER " table "_fts_update AFTER UPDATE OF " columns ", _status ON " table " BEGIN\n" \
+  "  INSERT OR IGNORE INTO estimate_docs (kind, ref_id) VALUES ('" kind "', NEW.id);\n" \
+  "  DELETE FROM estimate_index WHERE rowid = (SELECT docid FROM estimate_docs WHERE kind = '" kind "' AND ref_id = NEW.id);\n" \
+  "  INSERT INTO estimate_index (rowid, text) SELECT docid, " text " FROM estimate_docs\n" \
+  "    WHERE kind = '" kind "' AND ref_id = NEW.id AND NEW._status != 'deleted' AND " text " IS NOT NULL;\n" \
+  "END;\n" \
+  "CREATE TRIGGER " table "_fts_delete AFTER DELETE ON " table " BEGIN\n" \
+  "  DELETE FROM estimate_index WHERE rowid = (SELECT docid FROM estimate_docs WHERE kind = '" kind "' AND ref_id = OLD.id);\n" \
+  "  DELETE FROM estimate_docs WHERE kind = '" kind "' AND ref_id = OLD.id;\n" \
+  "END;\n"
+
 static const char *migrations[] = {
   /* 1: the synced tables, history and sync bookkeeping. */
   "CREATE TABLE clients (\n"
@@ -87,6 +125,46 @@ static const char *migrations[] = {
   "  fields TEXT NOT NULL DEFAULT '{}', created_at INTEGER NOT NULL, resolved_at INTEGER\n"
   ");\n"
   "CREATE INDEX conflicts_open ON conflicts (table_name, record_id) WHERE resolved_at IS NULL;\n",
+
+  /* 3: tracked time (synced), and the local-only full-text index of past work that the
+   * price estimator searches (gp-store-estimate.c). */
+  "CREATE TABLE time_entries (\n"
+  "  id TEXT PRIMARY KEY NOT NULL,\n"
+  "  ticket_id TEXT REFERENCES tickets (id) DEFERRABLE INITIALLY DEFERRED,\n"
+  "  client_id TEXT, started_at INTEGER, ended_at INTEGER, duration_ms INTEGER, note TEXT,\n"
+  "  billable INTEGER, billed_invoice_id TEXT, hourly_rate INTEGER,\n"
+  "  created_at INTEGER, updated_at INTEGER,\n"
+  SYNC_COLUMNS
+  ",  _rev INTEGER NOT NULL DEFAULT 0\n"
+  ");\n"
+  "CREATE INDEX time_entries_status ON time_entries (_status);\n"
+  "CREATE INDEX time_entries_ticket ON time_entries (ticket_id);\n"
+  "CREATE INDEX time_entries_client ON time_entries (client_id, started_at);\n"
+  "CREATE INDEX time_entries_invoice ON time_entries (billed_invoice_id) WHERE billed_invoice_id IS NOT NULL;\n"
+  "CREATE INDEX time_entries_running ON time_entries (started_at) WHERE ended_at IS NULL;\n"
+  /* An invoice that goes away gives its time back, so it can be billed again; the
+   * release is an ordinary local edit that syncs. */
+  GP_STORE_RELEASE_TIME_TRIGGER ("time_entries_release_on_delete", "AFTER DELETE ON invoices", "OLD")
+  GP_STORE_RELEASE_TIME_TRIGGER ("time_entries_release_on_tombstone",
+                                 "AFTER UPDATE OF _status ON invoices WHEN NEW._status = 'deleted'", "NEW")
+  /* estimate_docs gives every indexed row a stable integer key, so the index is updated by
+   * rowid (fast) instead of scanning for a text id, and survives VACUUM. */
+  "CREATE TABLE estimate_docs (\n"
+  "  docid INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref_id TEXT NOT NULL, UNIQUE (kind, ref_id)\n"
+  ");\n"
+  "CREATE VIRTUAL TABLE estimate_index USING fts5 (text, tokenize = 'porter unicode61 remove_diacritics 2');\n"
+  GP_STORE_FTS_TRIGGERS ("invoice_lines", "line", "description", "NEW.description")
+  GP_STORE_FTS_TRIGGERS ("tickets", "ticket", "title, body",
+                         "NEW.title || coalesce (' ' || NEW.body, '')")
+  "INSERT INTO estimate_docs (kind, ref_id) SELECT 'line', id FROM invoice_lines;\n"
+  "INSERT INTO estimate_docs (kind, ref_id) SELECT 'ticket', id FROM tickets;\n"
+  "INSERT INTO estimate_index (rowid, text)\n"
+  "  SELECT d.docid, l.description FROM invoice_lines l JOIN estimate_docs d ON d.kind = 'line' AND d.ref_id = l.id\n"
+  "  WHERE l._status != 'deleted' AND l.description IS NOT NULL;\n"
+  "INSERT INTO estimate_index (rowid, text)\n"
+  "  SELECT d.docid, t.title || coalesce (' ' || t.body, '') FROM tickets t\n"
+  "  JOIN estimate_docs d ON d.kind = 'ticket' AND d.ref_id = t.id\n"
+  "  WHERE t._status != 'deleted' AND t.title IS NOT NULL;\n",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == GP_STORE_DB_VERSION);

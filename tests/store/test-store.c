@@ -344,7 +344,7 @@ test_open_migrates_v1 (Fixture       *f,
   gp_test_sql_exec (f->path, v1_schema);
 
   f->store = gp_test_open_store (f->path);
-  g_assert_cmpint (gp_test_sql_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (gp_test_sql_int (f->path, "PRAGMA user_version"), ==, GP_STORE_DB_VERSION);
 
   /* Rows and bookkeeping survive; the new column has its default. */
   record = gp_test_get (f->store, "clients", "c1", &error);

@@ -9,12 +9,6 @@ import sys
 import tempfile
 import time
 
-# G_DEBUG=fatal-warnings is for the app; in this process it would turn at-spi's harmless
-# "object does not exist" warning (an app that quit while its cache was read) into a crash.
-if "G_DEBUG" in os.environ:
-    del os.environ["G_DEBUG"]
-    os.execv(sys.executable, [sys.executable] + sys.argv)
-
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 import gpui  # noqa: E402

@@ -870,6 +870,9 @@ gp_dashboard_page_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_DASHBOARD_PAGE);
 
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+  g_clear_handle_id (&self->reload_id, g_source_remove);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->report_cancellable);

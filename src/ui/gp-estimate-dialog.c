@@ -174,6 +174,9 @@ search_cb (gpointer user_data)
 static void
 description_changed_cb (GpEstimateDialog *self)
 {
+  if (self->description_row == NULL)
+    return;
+
   g_clear_handle_id (&self->search_id, g_source_remove);
   self->search_id = g_timeout_add (SEARCH_DELAY_MS, search_cb, self);
 }
@@ -187,6 +190,8 @@ gp_estimate_dialog_dispose (GObject *object)
   g_clear_handle_id (&self->search_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_ESTIMATE_DIALOG);
+  /* Tearing the combo row down can notify "selected" once more. */
+  g_clear_handle_id (&self->search_id, g_source_remove);
 
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);

@@ -184,6 +184,8 @@ gp_timer_indicator_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_TIMER_INDICATOR);
 
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
 

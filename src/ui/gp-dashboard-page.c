@@ -214,6 +214,13 @@ report_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   GpReport *report = gp_store_report_finish (GP_STORE (object), result, &error);
 
+  /* The page went away while the store worked. */
+  if (self->store == NULL)
+    {
+      g_clear_pointer (&report, gp_report_free);
+      return;
+    }
+
   if (report == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

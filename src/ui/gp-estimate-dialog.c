@@ -133,6 +133,10 @@ estimated_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GpEstimate) estimate = gp_store_estimate_finish (GP_STORE (object), result, &error);
 
+  /* The dialog went away while the store worked. */
+  if (self->range_label == NULL)
+    return;
+
   if (estimate == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -146,15 +146,15 @@ estimated_cb (GObject      *object,
   show_estimate (self, estimate);
 }
 
-static gboolean
-search_cb (gpointer user_data)
+static void
+run_search (GpEstimateDialog *self)
 {
-  GpEstimateDialog *self = user_data;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->description_row));
   guint selected = adw_combo_row_get_selected (self->currency_row);
   const char *currency = selected > 0 && selected <= g_strv_length ((char **)currencies) ? currencies[selected - 1] : NULL;
 
-  self->search_id = 0;
+  /* Whoever runs the search now, a pending one is moot. */
+  g_clear_handle_id (&self->search_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -168,10 +168,19 @@ search_cb (gpointer user_data)
                              "Similar invoice lines and tickets from your history appear below with a "
                              "price range."));
       gtk_widget_set_visible (GTK_WIDGET (self->matches_group), FALSE);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
   gp_store_estimate_async (self->store, text, currency, self->cancellable, estimated_cb, g_object_ref (self));
+}
+
+static gboolean
+search_timeout_cb (gpointer user_data)
+{
+  GpEstimateDialog *self = user_data;
+
+  self->search_id = 0;
+  run_search (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -182,7 +191,7 @@ description_changed_cb (GpEstimateDialog *self)
     return;
 
   g_clear_handle_id (&self->search_id, g_source_remove);
-  self->search_id = g_timeout_add (SEARCH_DELAY_MS, search_cb, self);
+  self->search_id = g_timeout_add (SEARCH_DELAY_MS, search_timeout_cb, self);
 }
 
 static void
@@ -238,7 +247,7 @@ gp_estimate_dialog_init (GpEstimateDialog *self)
   for (guint i = 0; currencies[i] != NULL; i++)
     gtk_string_list_append (model, currencies[i]);
   adw_combo_row_set_model (self->currency_row, G_LIST_MODEL (model));
-  search_cb (self);
+  run_search (self);
 }
 
 /**
@@ -275,6 +284,5 @@ gp_estimate_dialog_set_description (GpEstimateDialog *self,
   g_return_if_fail (GP_IS_ESTIMATE_DIALOG (self));
 
   gtk_editable_set_text (GTK_EDITABLE (self->description_row), description != NULL ? description : "");
-  g_clear_handle_id (&self->search_id, g_source_remove);
-  search_cb (self);
+  run_search (self);
 }

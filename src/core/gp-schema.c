@@ -44,11 +44,25 @@ static const GpColumn ticket_columns[] = {
 };
 static const char *ticket_search[] = { "title", "body", NULL };
 
+/* Tracked time. started_at/ended_at are ms since the epoch (ended_at NULL while the timer
+ * runs, so a running timer lives in the database and survives a crash); duration_ms is set
+ * when the entry is finished. billable is 0 or 1; billed_invoice_id is the invoice the entry
+ * was billed on (never billed twice); hourly_rate (minor units of the client's currency)
+ * overrides the client's rate when set. client_id repeats the ticket's client so reports
+ * need no join. */
+static const GpColumn time_entry_columns[] = {
+  REF ("ticket_id", "tickets"), REF ("client_id", "clients"), INT ("started_at"), INT ("ended_at"),
+  INT ("duration_ms"), TEXT ("note"), INT ("billable"), REF ("billed_invoice_id", "invoices"),
+  INT ("hourly_rate"), STAMPS,
+};
+static const char *time_entry_search[] = { "note", NULL };
+
 static const GpTable tables[] = {
   { "clients", client_columns, G_N_ELEMENTS (client_columns), client_search, NULL },
   { "invoices", invoice_columns, G_N_ELEMENTS (invoice_columns), invoice_search, "client_id" },
   { "invoice_lines", invoice_line_columns, G_N_ELEMENTS (invoice_line_columns), invoice_line_search, "invoice_id" },
   { "tickets", ticket_columns, G_N_ELEMENTS (ticket_columns), ticket_search, "client_id" },
+  { "time_entries", time_entry_columns, G_N_ELEMENTS (time_entry_columns), time_entry_search, "ticket_id" },
 };
 
 /**

@@ -119,6 +119,20 @@ JsonObject   *_gp_store_txn_read_raw       (GpStoreTxn           *txn,
                                             const char           *id,
                                             GError              **error);
 
+/* Creates (@id NULL or unknown) or updates a record inside the running command, exactly
+ * like gp_store_save_async() (validation, defaults, sync bookkeeping, history, "changed").
+ * Returns the id (transfer full), or NULL with @error set. */
+char         *_gp_store_txn_save           (GpStoreTxn           *txn,
+                                            const char           *table,
+                                            const char           *id,
+                                            JsonObject           *fields,
+                                            GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* gp_store_query_async() inside a command: the records in order, or NULL with @error. */
+GPtrArray    *_gp_store_txn_query          (GpStoreTxn           *txn,
+                                            GpQuery              *query,
+                                            GError              **error);
+
 /* Helpers usable anywhere. */
 /* A record built from the current row of @stmt whose columns are "id", the table's data
  * columns in schema order, then "_status" (what _gp_store_table_select_list() selects). */

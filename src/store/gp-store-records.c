@@ -163,7 +163,10 @@ validate_value (const GpTable  *table,
             strcmp (name, "currency") == 0)) ||
           (strcmp (table->name, "invoice_lines") == 0 && strcmp (name, "position") != 0 &&
            strcmp (name, "description") != 0) ||
-          (strcmp (table->name, "tickets") == 0 && strcmp (name, "status") == 0))
+          (strcmp (table->name, "tickets") == 0 && strcmp (name, "status") == 0) ||
+          (strcmp (table->name, "time_entries") == 0 &&
+           (strcmp (name, "ticket_id") == 0 || strcmp (name, "started_at") == 0 ||
+            strcmp (name, "billable") == 0)))
         return invalid (error, _("“%s” of %s cannot be empty."), name, table->name);
       return TRUE;
     }
@@ -186,6 +189,10 @@ validate_value (const GpTable  *table,
         return invalid (error, _("A tax rate must be between 0%% and 100%%."));
       if (strcmp (name, "position") == 0 && v < 0)
         return invalid (error, _("A line position cannot be negative."));
+      if (strcmp (name, "billable") == 0 && v != 0 && v != 1)
+        return invalid (error, _("“billable” must be 0 or 1."));
+      if ((strcmp (name, "duration_ms") == 0 || strcmp (name, "hourly_rate") == 0) && v < 0)
+        return invalid (error, _("“%s” of %s cannot be negative."), name, table->name);
       if (v > GP_MONEY_MAX_AMOUNT || v < -GP_MONEY_MAX_AMOUNT)
         return invalid (error, _("“%s” of %s is out of range (at most ±10^15)."), name, table->name);
       return TRUE;
@@ -323,6 +330,23 @@ apply_defaults (GpStoreTxn    *txn,
       if (!json_object_has_member (row, "status"))
         json_object_set_string_member (row, "status", "open");
     }
+  else if (strcmp (table->name, "time_entries") == 0)
+    {
+      if (!json_object_has_member (row, "billable"))
+        json_object_set_int_member (row, "billable", 1);
+      /* The entry's client is its ticket's, so reports need no join. */
+      if (!json_object_has_member (row, "client_id"))
+        {
+          const char *ticket_id = json_object_get_string_member_with_default (row, "ticket_id", NULL);
+          const GpTable *tickets = gp_schema_lookup_table ("tickets");
+          g_autoptr(GpRecord) ticket = NULL;
+
+          if (ticket_id != NULL)
+            ticket = _gp_store_txn_read_record (txn, tickets, ticket_id, FALSE, NULL);
+          if (ticket != NULL && gp_record_has_value (ticket, "client_id"))
+            json_object_set_string_member (row, "client_id", gp_record_get_string (ticket, "client_id"));
+        }
+    }
 }
 
 static gboolean
@@ -335,6 +359,8 @@ check_required (const GpTable *table,
     { "invoices", "client_id" },
     { "invoice_lines", "invoice_id" },
     { "tickets", "title" },
+    { "time_entries", "ticket_id" },
+    { "time_entries", "started_at" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (required); i++)
@@ -597,18 +623,17 @@ save_existing (GpStoreTxn  *txn,
   return TRUE;
 }
 
-static gboolean
-save_run (GpStoreTxn  *txn,
-          gpointer     user_data,
-          GError     **error)
+static char *
+save_in_txn (GpStoreTxn  *txn,
+             SaveData    *data,
+             GError     **error)
 {
-  SaveData *data = user_data;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonObject) raw = NULL;
   g_autofree char *id = NULL;
 
   if (!validate_fields (data->table, data->fields, error))
-    return FALSE;
+    return NULL;
 
   if (data->id != NULL)
     {
@@ -623,7 +648,7 @@ save_run (GpStoreTxn  *txn,
   if (raw != NULL)
     {
       if (!save_existing (txn, data, raw, error))
-        return FALSE;
+        return NULL;
       id = g_strdup (data->id);
     }
   else
@@ -631,11 +656,44 @@ save_run (GpStoreTxn  *txn,
       /* A caller-chosen id for a new record is fine (ids are client-generated). */
       id = data->id != NULL ? g_strdup (data->id) : gp_schema_new_id ();
       if (!save_new (txn, data, id, error))
-        return FALSE;
+        return NULL;
     }
 
-  _gp_store_txn_set_result (txn, g_steal_pointer (&id), g_free);
+  return g_steal_pointer (&id);
+}
+
+static gboolean
+save_run (GpStoreTxn  *txn,
+          gpointer     user_data,
+          GError     **error)
+{
+  char *id = save_in_txn (txn, user_data, error);
+
+  if (id == NULL)
+    return FALSE;
+
+  _gp_store_txn_set_result (txn, id, g_free);
   return TRUE;
+}
+
+char *
+_gp_store_txn_save (GpStoreTxn  *txn,
+                    const char  *table,
+                    const char  *id,
+                    JsonObject  *fields,
+                    GError     **error)
+{
+  SaveData data = { 0 };
+
+  g_assert (txn != NULL);
+  g_assert (fields != NULL);
+
+  if (!lookup_table (table, &data.table, error))
+    return NULL;
+  data.id = (char *)id;
+  data.fields = fields;
+
+  return save_in_txn (txn, &data, error);
 }
 
 /**
@@ -645,7 +703,7 @@ save_run (GpStoreTxn  *txn,
  * @id: (nullable): the record to update or the id for a new record; %NULL creates a record
  *   with a fresh id
  * @fields: only the columns to set (copied); "created_at" and "updated_at" are ignored
- *   because the store sets them
+ *   because the store sets them, and so is an "id" member equal to @id
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when the write committed or failed
  * @user_data: data for @callback
@@ -683,12 +741,29 @@ gp_store_save_async (GpStore             *self,
       return;
     }
 
+  /* A form may send back the raw record it read, id included; the id itself never changes. */
+  node = json_object_get_member (fields, "id");
+  if (node != NULL)
+    {
+      const char *given = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
+
+      if (given == NULL || (id != NULL && strcmp (given, id) != 0) || !gp_schema_is_valid_id (given))
+        {
+          invalid (&error, _("The id of a record cannot be changed."));
+          g_task_report_error (self, callback, user_data, gp_store_save_async, g_steal_pointer (&error));
+          return;
+        }
+      if (id == NULL)
+        id = given;
+    }
+
   data->id = g_strdup (id);
   /* A deep copy: the caller's object may change after this returns. */
   data->fields = json_object_new ();
   json_object_iter_init (&iter, fields);
   while (json_object_iter_next (&iter, &name, &node))
-    json_object_set_member (data->fields, name, json_node_copy (node));
+    if (strcmp (name, "id") != 0)
+      json_object_set_member (data->fields, name, json_node_copy (node));
 
   _gp_store_run_async (self, GP_STORE_COMMAND_WRITE, save_run, g_steal_pointer (&data),
                        (GDestroyNotify)save_data_free, cancellable, callback, user_data,
@@ -1360,32 +1435,75 @@ compare_for_query (gconstpointer a,
 }
 
 static gboolean
-query_run (GpStoreTxn  *txn,
-           gpointer     user_data,
-           GError     **error)
+check_query (GpQuery        *query,
+             const GpTable **table,
+             GError        **error)
 {
-  QueryData *data = user_data;
-  const char * const *ids = gp_query_get_ids (data->query);
+  const char *where = gp_query_get_where_column (query);
+  const char *order = gp_query_get_order_column (query);
+
+  if (!lookup_table (gp_query_get_table (query), table, error))
+    return FALSE;
+  if (where != NULL && gp_schema_lookup_column (*table, where) == NULL && strcmp (where, "id") != 0)
+    return invalid (error, _("%s have no column “%s”."), (*table)->name, where);
+  if (order != NULL && gp_schema_lookup_column (*table, order) == NULL && strcmp (order, "id") != 0)
+    return invalid (error, _("%s have no column “%s”."), (*table)->name, order);
+  return TRUE;
+}
+
+/**
+ * _gp_store_txn_query:
+ * @txn: the running command
+ * @query: what to read
+ * @error: return location for an error
+ *
+ * Runs @query inside a command, as gp_store_query_async() does.
+ *
+ * Returns: (transfer full) (element-type GpRecord) (nullable): the records in order
+ */
+GPtrArray *
+_gp_store_txn_query (GpStoreTxn  *txn,
+                     GpQuery     *query,
+                     GError     **error)
+{
+  QueryData data = { NULL, query };
+  const char * const *ids = gp_query_get_ids (query);
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (!check_query (query, &data.table, error))
+    return NULL;
 
   if (ids == NULL)
     {
-      if (!query_page (txn, data->table, data->query, NULL, 0, records, error))
-        return FALSE;
+      if (!query_page (txn, data.table, query, NULL, 0, records, error))
+        return NULL;
     }
   else
     {
       guint n = g_strv_length ((char **)ids);
 
       for (guint start = 0; start < n; start += IDS_PER_STATEMENT)
-        if (!query_page (txn, data->table, data->query, ids + start,
+        if (!query_page (txn, data.table, query, ids + start,
                          MIN (IDS_PER_STATEMENT, n - start), records, error))
-          return FALSE;
+          return NULL;
       if (n > IDS_PER_STATEMENT)
-        g_ptr_array_sort_with_data (records, compare_for_query, data);
+        g_ptr_array_sort_with_data (records, compare_for_query, &data);
     }
 
-  _gp_store_txn_set_result (txn, g_steal_pointer (&records), (GDestroyNotify)g_ptr_array_unref);
+  return g_steal_pointer (&records);
+}
+
+static gboolean
+query_run (GpStoreTxn  *txn,
+           gpointer     user_data,
+           GError     **error)
+{
+  QueryData *data = user_data;
+  GPtrArray *records = _gp_store_txn_query (txn, data->query, error);
+
+  if (records == NULL)
+    return FALSE;
+  _gp_store_txn_set_result (txn, records, (GDestroyNotify)g_ptr_array_unref);
   return TRUE;
 }
 
@@ -1409,22 +1527,13 @@ gp_store_query_async (GpStore             *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(QueryData) data = NULL;
-  const char *where;
-  const char *order;
 
   g_return_if_fail (GP_IS_STORE (self));
   g_return_if_fail (query != NULL);
 
   data = g_new0 (QueryData, 1);
   data->query = gp_query_copy (query);
-  where = gp_query_get_where_column (query);
-  order = gp_query_get_order_column (query);
-
-  if (!lookup_table (gp_query_get_table (query), &data->table, &error) ||
-      (where != NULL && gp_schema_lookup_column (data->table, where) == NULL && strcmp (where, "id") != 0 &&
-       !invalid (&error, _("%s have no column “%s”."), data->table->name, where)) ||
-      (order != NULL && gp_schema_lookup_column (data->table, order) == NULL && strcmp (order, "id") != 0 &&
-       !invalid (&error, _("%s have no column “%s”."), data->table->name, order)))
+  if (!check_query (data->query, &data->table, &error))
     {
       g_task_report_error (self, callback, user_data, gp_store_query_async, g_steal_pointer (&error));
       return;

@@ -30,6 +30,44 @@
   "  _changed TEXT NOT NULL DEFAULT '',\n" \
   "  _base TEXT\n"
 
+/* Releases the time billed on invoice ROW.id, with the bookkeeping of a local save. */
+#define GP_STORE_NOW_MS "CAST ((julianday ('now') - 2440587.5) * 86400000 AS INTEGER)"
+#define GP_STORE_RELEASE_TIME_TRIGGER(name, when, row) \
+  "CREATE TRIGGER " name " " when " BEGIN\n" \
+  "  INSERT INTO history (table_name, record_id, field, old, new, at, origin)\n" \
+  "    SELECT 'time_entries', id, 'billed_invoice_id', billed_invoice_id, NULL, " GP_STORE_NOW_MS ", 'local'\n" \
+  "    FROM time_entries WHERE billed_invoice_id = " row ".id;\n" \
+  "  UPDATE time_entries SET billed_invoice_id = NULL,\n" \
+  "    _status = CASE _status WHEN 'synced' THEN 'updated' ELSE _status END,\n" \
+  "    _changed = CASE WHEN _status IN ('created', 'deleted') THEN _changed\n" \
+  "                    WHEN _changed = '' THEN 'billed_invoice_id,updated_at'\n" \
+  "                    WHEN instr (',' || _changed || ',', ',billed_invoice_id,') > 0 THEN _changed\n" \
+  "                    ELSE _changed || ',billed_invoice_id' END,\n" \
+  "    updated_at = max (coalesce (updated_at, 0) + 1, " GP_STORE_NOW_MS "),\n" \
+  "    _rev = _rev + 1\n" \
+  "  WHERE billed_invoice_id = " row ".id;\n" \
+  "END;\n"
+
+/* Keeps estimate_index in step with a table: insert, update of the indexed columns or of
+ * _status (tombstones leave the index), delete. */
+#define GP_STORE_FTS_TRIGGERS(table, kind, columns, text) \
+  "CREATE TRIGGER " table "_fts_insert AFTER INSERT ON " table " BEGIN\n" \
+  "  INSERT OR IGNORE INTO estimate_docs (kind, ref_id) VALUES ('" kind "', NEW.id);\n" \
+  "  DELETE FROM estimate_index WHERE rowid = (SELECT docid FROM estimate_docs WHERE kind = '" kind "' AND ref_id = NEW.id);\n" \
+  "  INSERT INTO estimate_index (rowid, text) SELECT docid, " text " FROM estimate_docs\n" \
+  "    WHERE kind = '" kind "' AND ref_id = NEW.id AND NEW._status != 'deleted' AND " text " IS NOT NULL;\n" \
+  "END;\n" \
+  "CREATE TRIGGER " table "_fts_update AFTER UPDATE OF " columns ", _status ON " table " BEGIN\n" \
+  "  INSERT OR IGNORE INTO estimate_docs (kind, ref_id) VALUES ('" kind "', NEW.id);\n" \
+  "  DELETE FROM estimate_index WHERE rowid = (SELECT docid FROM estimate_docs WHERE kind = '" kind "' AND ref_id = NEW.id);\n" \
+  "  INSERT INTO estimate_index (rowid, text) SELECT docid, " text " FROM estimate_docs\n" \
+  "    WHERE kind = '" kind "' AND ref_id = NEW.id AND NEW._status != 'deleted' AND " text " IS NOT NULL;\n" \
+  "END;\n" \
+  "CREATE TRIGGER " table "_fts_delete AFTER DELETE ON " table " BEGIN\n" \
+  "  DELETE FROM estimate_index WHERE rowid = (SELECT docid FROM estimate_docs WHERE kind = '" kind "' AND ref_id = OLD.id);\n" \
+  "  DELETE FROM estimate_docs WHERE kind = '" kind "' AND ref_id = OLD.id;\n" \
+  "END;\n"
+
 static const char *migrations[] = {
   /* 1: the synced tables, history and sync bookkeeping. */
   "CREATE TABLE clients (\n"
@@ -87,6 +125,46 @@ static const char *migrations[] = {
   "  fields TEXT NOT NULL DEFAULT '{}', created_at INTEGER NOT NULL, resolved_at INTEGER\n"
   ");\n"
   "CREATE INDEX conflicts_open ON conflicts (table_name, record_id) WHERE resolved_at IS NULL;\n",
+
+  /* 3: tracked time (synced), and the local-only full-text index of past work that the
+   * price estimator searches (gp-store-estimate.c). */
+  "CREATE TABLE time_entries (\n"
+  "  id TEXT PRIMARY KEY NOT NULL,\n"
+  "  ticket_id TEXT REFERENCES tickets (id) DEFERRABLE INITIALLY DEFERRED,\n"
+  "  client_id TEXT, started_at INTEGER, ended_at INTEGER, duration_ms INTEGER, note TEXT,\n"
+  "  billable INTEGER, billed_invoice_id TEXT, hourly_rate INTEGER,\n"
+  "  created_at INTEGER, updated_at INTEGER,\n"
+  SYNC_COLUMNS
+  ",  _rev INTEGER NOT NULL DEFAULT 0\n"
+  ");\n"
+  "CREATE INDEX time_entries_status ON time_entries (_status);\n"
+  "CREATE INDEX time_entries_ticket ON time_entries (ticket_id);\n"
+  "CREATE INDEX time_entries_client ON time_entries (client_id, started_at);\n"
+  "CREATE INDEX time_entries_invoice ON time_entries (billed_invoice_id) WHERE billed_invoice_id IS NOT NULL;\n"
+  "CREATE INDEX time_entries_running ON time_entries (started_at) WHERE ended_at IS NULL;\n"
+  /* An invoice that goes away gives its time back, so it can be billed again; the
+   * release is an ordinary local edit that syncs. */
+  GP_STORE_RELEASE_TIME_TRIGGER ("time_entries_release_on_delete", "AFTER DELETE ON invoices", "OLD")
+  GP_STORE_RELEASE_TIME_TRIGGER ("time_entries_release_on_tombstone",
+                                 "AFTER UPDATE OF _status ON invoices WHEN NEW._status = 'deleted'", "NEW")
+  /* estimate_docs gives every indexed row a stable integer key, so the index is updated by
+   * rowid (fast) instead of scanning for a text id, and survives VACUUM. */
+  "CREATE TABLE estimate_docs (\n"
+  "  docid INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref_id TEXT NOT NULL, UNIQUE (kind, ref_id)\n"
+  ");\n"
+  "CREATE VIRTUAL TABLE estimate_index USING fts5 (text, tokenize = 'porter unicode61 remove_diacritics 2');\n"
+  GP_STORE_FTS_TRIGGERS ("invoice_lines", "line", "description", "NEW.description")
+  GP_STORE_FTS_TRIGGERS ("tickets", "ticket", "title, body",
+                         "NEW.title || coalesce (' ' || NEW.body, '')")
+  "INSERT INTO estimate_docs (kind, ref_id) SELECT 'line', id FROM invoice_lines;\n"
+  "INSERT INTO estimate_docs (kind, ref_id) SELECT 'ticket', id FROM tickets;\n"
+  "INSERT INTO estimate_index (rowid, text)\n"
+  "  SELECT d.docid, l.description FROM invoice_lines l JOIN estimate_docs d ON d.kind = 'line' AND d.ref_id = l.id\n"
+  "  WHERE l._status != 'deleted' AND l.description IS NOT NULL;\n"
+  "INSERT INTO estimate_index (rowid, text)\n"
+  "  SELECT d.docid, t.title || coalesce (' ' || t.body, '') FROM tickets t\n"
+  "  JOIN estimate_docs d ON d.kind = 'ticket' AND d.ref_id = t.id\n"
+  "  WHERE t._status != 'deleted' AND t.title IS NOT NULL;\n",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == GP_STORE_DB_VERSION);
@@ -130,13 +208,24 @@ typedef struct
 /* What the store thread hands to the main context after a command. */
 typedef struct
 {
-  GpStore   *store;
   GPtrArray *tables;   /* const char * (static) */
   GPtrArray *ids;      /* GStrv, parallel to tables */
   gboolean   has_counts;
   guint      pending_count;
   guint      conflict_count;
 } Delivery;
+
+typedef struct
+{
+  GTask    *task;       /* nullable */
+  Delivery *delivery;   /* nullable */
+  Result   *result;
+  GError   *error;
+  gboolean  is_boolean;
+} Completion;
+
+/* How long one main-loop iteration may spend finishing commands. */
+#define COMPLETION_BUDGET_USEC 4000
 
 struct _GpStore
 {
@@ -150,6 +239,11 @@ struct _GpStore
 
   /* Store thread only */
   sqlite3      *db;
+
+  /* Finished commands on their way to the main context */
+  GMutex        completions_lock;
+  GQueue        completions;
+  gboolean      completions_scheduled;
 
   /* Main context only */
   guint         pending_count;
@@ -241,7 +335,6 @@ command_free (Command *command)
 static void
 delivery_free (Delivery *delivery)
 {
-  g_clear_object (&delivery->store);
   g_clear_pointer (&delivery->tables, g_ptr_array_unref);
   g_clear_pointer (&delivery->ids, g_ptr_array_unref);
   g_free (delivery);
@@ -382,12 +475,10 @@ set_counts (GpStore *self,
     }
 }
 
-static gboolean
-deliver_cb (gpointer user_data)
+static void
+apply_delivery (GpStore  *self,
+                Delivery *delivery)
 {
-  Delivery *delivery = user_data;
-  GpStore *self = delivery->store;
-
   if (delivery->has_counts)
     set_counts (self, delivery->pending_count, delivery->conflict_count);
 
@@ -395,17 +486,113 @@ deliver_cb (gpointer user_data)
     g_signal_emit (self, signals[SIGNAL_CHANGED], 0,
                    g_ptr_array_index (delivery->tables, i),
                    g_ptr_array_index (delivery->ids, i));
-
-  return G_SOURCE_REMOVE;
 }
 
 static void
-post_delivery (GpStore  *self,
-               Delivery *delivery)
+completion_free (Completion *completion)
 {
-  delivery->store = g_object_ref (self);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver_cb, delivery,
-                              (GDestroyNotify)delivery_free);
+  g_clear_pointer (&completion->delivery, delivery_free);
+  g_clear_object (&completion->task);
+  g_clear_pointer (&completion->result, free_result);
+  g_clear_error (&completion->error);
+  g_free (completion);
+}
+
+static void
+return_task (GTask    *task,
+             Result   *result,
+             gboolean  is_boolean,
+             GError   *error)
+{
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (is_boolean)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify)free_result);
+}
+
+/* Runs on the store's main context. A burst of finished commands is worked off a few
+ * milliseconds at a time, so timers and redraws get their turn in between: one idle per
+ * command would all be dispatched in a single main-loop iteration. */
+static gboolean
+dispatch_completions_cb (gpointer user_data)
+{
+  GpStore *self = user_data;
+  gint64 deadline = g_get_monotonic_time () + COMPLETION_BUDGET_USEC;
+
+  for (;;)
+    {
+      Completion *completion;
+
+      g_mutex_lock (&self->completions_lock);
+      completion = g_queue_pop_head (&self->completions);
+      if (completion == NULL)
+        self->completions_scheduled = FALSE;
+      g_mutex_unlock (&self->completions_lock);
+
+      if (completion == NULL)
+        return G_SOURCE_REMOVE;
+
+      if (completion->delivery != NULL)
+        apply_delivery (self, completion->delivery);
+      if (completion->task != NULL)
+        return_task (completion->task, g_steal_pointer (&completion->result), completion->is_boolean,
+                     g_steal_pointer (&completion->error));
+      completion_free (completion);
+
+      if (g_get_monotonic_time () >= deadline)
+        return G_SOURCE_CONTINUE;
+    }
+}
+
+/* Store thread: hands a finished command (its task and/or the changes and counts it
+ * produced) to the main context. Takes @delivery, @result and @error. */
+static void
+complete (GpStore  *self,
+          GTask    *task,
+          Delivery *delivery,
+          Result   *result,
+          gboolean  is_boolean,
+          GError   *error)
+{
+  Completion *completion;
+
+  assert_store_thread (self);
+
+  /* A task from another context (gp_store_open_sync) completes there directly. */
+  if (task != NULL && g_task_get_context (task) != self->context)
+    {
+      return_task (task, result, is_boolean, error);
+      task = NULL;
+      result = NULL;
+      error = NULL;
+    }
+
+  if (task == NULL && delivery == NULL)
+    return;
+
+  completion = g_new0 (Completion, 1);
+  completion->task = task != NULL ? g_object_ref (task) : NULL;
+  completion->delivery = delivery;
+  completion->result = result;
+  completion->is_boolean = is_boolean;
+  completion->error = error;
+
+  g_mutex_lock (&self->completions_lock);
+  g_queue_push_tail (&self->completions, completion);
+  if (!self->completions_scheduled)
+    {
+      GSource *source = g_idle_source_new ();
+
+      self->completions_scheduled = TRUE;
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, dispatch_completions_cb, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[gigpilot] store completions");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&self->completions_lock);
 }
 
 /* Store thread: opening */
@@ -413,6 +600,8 @@ post_delivery (GpStore  *self,
 static void
 close_db (GpStore *self)
 {
+  assert_store_thread (self);
+
   if (self->db != NULL)
     {
       int rc = sqlite3_close (self->db);
@@ -431,6 +620,8 @@ backup_before_migration (GpStore  *self,
   g_autofree char *backup = g_strdup_printf ("%s.bak-v%" G_GINT64_FORMAT, self->path, version);
   g_autofree char *sql = NULL;
   char *quoted;
+
+  assert_store_thread (self);
 
   /* VACUUM INTO refuses to overwrite; an older backup of the same version is stale. */
   if (g_unlink (backup) != 0 && errno != ENOENT)
@@ -461,6 +652,8 @@ migrate (GpStore  *self,
          gint64    version,
          GError  **error)
 {
+  assert_store_thread (self);
+
   for (gint64 next = version + 1; next <= GP_STORE_DB_VERSION; next++)
     {
       g_autofree char *sql = NULL;
@@ -490,6 +683,8 @@ check_integrity (GpStore  *self,
   sqlite3_stmt *stmt = NULL;
   int rc;
   g_autofree char *problem = NULL;
+
+  assert_store_thread (self);
 
   rc = sqlite3_prepare_v2 (self->db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
@@ -559,6 +754,8 @@ open_db (GpStore  *self,
     }
   sqlite3_extended_result_codes (self->db, TRUE);
   sqlite3_busy_timeout (self->db, 5000);
+  /* Until the file is accepted, closing must not checkpoint a leftover WAL into it. */
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 
   /* Read only, before anything is written: a file that is not a database, or one from a
    * newer GigPilot, is left exactly as it is. */
@@ -603,6 +800,8 @@ open_db (GpStore  *self,
       return FALSE;
     }
 
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+
   if (!exec_sql (self->db,
                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                  "configure", error) ||
@@ -626,26 +825,24 @@ run_open (GpStore *self,
 {
   g_autoptr(GError) error = NULL;
   guint pending = 0, conflicts = 0;
+  Delivery *delivery;
+
+  assert_store_thread (self);
 
   if (g_task_return_error_if_cancelled (command->task))
     return;
 
   if (!open_db (self, &pending, &conflicts, &error))
     {
-      g_task_return_error (command->task, g_steal_pointer (&error));
+      complete (self, command->task, NULL, NULL, TRUE, g_steal_pointer (&error));
       return;
     }
 
-  {
-    Delivery *delivery = g_new0 (Delivery, 1);
-
-    delivery->has_counts = TRUE;
-    delivery->pending_count = pending;
-    delivery->conflict_count = conflicts;
-    post_delivery (self, delivery);
-  }
-
-  g_task_return_boolean (command->task, TRUE);
+  delivery = g_new0 (Delivery, 1);
+  delivery->has_counts = TRUE;
+  delivery->pending_count = pending;
+  delivery->conflict_count = conflicts;
+  complete (self, command->task, delivery, NULL, TRUE, NULL);
 }
 
 static Delivery *
@@ -732,21 +929,19 @@ run_txn (GpStore *self,
             g_debug ("Counting pending rows failed: %s", count_error->message);
         }
 
-      if (delivery->has_counts || delivery->tables->len > 0)
-        post_delivery (self, delivery);
-      else
-        delivery_free (delivery);
+      if (!delivery->has_counts && delivery->tables->len == 0)
+        g_clear_pointer (&delivery, delivery_free);
 
       wrapped = g_new0 (Result, 1);
       wrapped->value = g_steal_pointer (&txn.result);
       wrapped->value_free = txn.result_free;
-      g_task_return_pointer (command->task, wrapped, (GDestroyNotify)free_result);
+      complete (self, command->task, delivery, wrapped, FALSE, NULL);
     }
   else
     {
       if (txn.result != NULL && txn.result_free != NULL)
         txn.result_free (txn.result);
-      g_task_return_error (command->task, g_steal_pointer (&error));
+      complete (self, command->task, NULL, NULL, FALSE, g_steal_pointer (&error));
     }
 
   g_hash_table_unref (txn.changes);
@@ -1335,7 +1530,9 @@ gp_store_close (GpStore *self)
       command = g_new0 (Command, 1);
       command->kind = COMMAND_QUIT;
       g_async_queue_push (self->queue, command);
-      g_thread_join (g_steal_pointer (&self->thread));
+      /* self->thread stays set until the thread is gone: its last act asserts it. */
+      g_thread_join (self->thread);
+      self->thread = NULL;
     }
 
   g_clear_pointer (&self->queue, g_async_queue_unref);
@@ -1411,6 +1608,8 @@ gp_store_finalize (GObject *object)
   g_assert (self->thread == NULL);
   g_assert (self->db == NULL);
 
+  g_queue_clear_full (&self->completions, (GDestroyNotify)completion_free);
+  g_mutex_clear (&self->completions_lock);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -1517,4 +1716,6 @@ gp_store_init (GpStore *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->queue = g_async_queue_new ();
+  g_mutex_init (&self->completions_lock);
+  g_queue_init (&self->completions);
 }

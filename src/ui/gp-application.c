@@ -10,40 +10,217 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
 
+#include "gp-account.h"
 #include "gp-application.h"
+#include "gp-error.h"
 #include "gp-window.h"
+
+/* GpApplication owns the services (the store, the sync status and, once signed in, the
+ * sync client) and hands them to its windows. Nothing is a global singleton, so a test
+ * can point a second instance at another database (--database or GIGPILOT_DATABASE). */
 
 struct _GpApplication
 {
   AdwApplication parent_instance;
+
+  /* Owned */
+  char *database_path;
+  GpStore *store;
+  GpSyncStatus *sync_status;
+  GpAccount *account;
+  GSettings *settings;
+  GCancellable *cancellable;
+
+  guint store_ready : 1;
+  guint activate_pending : 1;
 };
 
 G_DEFINE_FINAL_TYPE (GpApplication, gp_application, ADW_TYPE_APPLICATION)
 
+static void open_store (GpApplication *self);
+static void load_account (GpApplication *self);
+
 static void
-gp_application_activate (GApplication *app)
+present_main_window (GpApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  GtkWindow *window = NULL;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (GP_IS_WINDOW (l->data))
+      {
+        window = l->data;
+        break;
+      }
 
   if (window == NULL)
-    window = GTK_WINDOW (gp_window_new (GP_APPLICATION (app)));
+    window = GTK_WINDOW (gp_window_new (self));
 
   gtk_window_present (window);
 }
 
 static void
-quit_action (GSimpleAction *action,
-             GVariant      *parameter,
-             gpointer       user_data)
+corrupt_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     GpApplication    *self)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  g_autoptr(GError) error = NULL;
+
+  /* Quitting needs nothing: once the dialog is gone no window keeps GigPilot running. */
+  if (g_strcmp0 (response, "move-aside") != 0)
+    return;
+
+  if (!gp_store_move_aside (self->database_path, &error))
+    {
+      AdwMessageDialog *failed =
+        ADW_MESSAGE_DIALOG (adw_message_dialog_new (NULL, _("Could Not Move the Database"), error->message));
+
+      adw_message_dialog_add_response (failed, "quit", _("_Quit"));
+      gtk_window_set_application (GTK_WINDOW (failed), GTK_APPLICATION (self));
+      g_signal_connect_object (failed, "response", G_CALLBACK (corrupt_response_cb), self, 0);
+      gtk_window_present (GTK_WINDOW (failed));
+      return;
+    }
+
+  g_clear_object (&self->store);
+  self->store = gp_store_new (self->database_path);
+  if (!self->activate_pending)
+    {
+      self->activate_pending = TRUE;
+      g_application_hold (G_APPLICATION (self));
+    }
+  open_store (self);
+}
+
+static void
+store_opened_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GpApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  AdwMessageDialog *dialog;
+
+  if (gp_store_open_finish (GP_STORE (object), result, &error))
+    {
+      self->store_ready = TRUE;
+      if (self->activate_pending)
+        {
+          present_main_window (self);
+          self->activate_pending = FALSE;
+          g_application_release (G_APPLICATION (self));
+        }
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* Keep running while the user decides. */
+  if (g_error_matches (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT))
+    {
+      g_autofree char *body =
+        g_strdup_printf (_("GigPilot cannot read its database at %s. It may have been damaged. "
+                           "You can move it aside (it is kept, renamed, next to the original) "
+                           "and start with an empty database, then sync again to get your data "
+                           "back from the server."),
+                         self->database_path);
+
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (NULL, _("Database Damaged"), body));
+      adw_message_dialog_add_responses (dialog,
+                                        "quit", _("_Quit"),
+                                        "move-aside", _("_Move Aside and Start Fresh"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (dialog, "move-aside", ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_close_response (dialog, "quit");
+    }
+  else
+    {
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (NULL, _("Could Not Open the Database"),
+                                                           error->message));
+      adw_message_dialog_add_response (dialog, "quit", _("_Quit"));
+    }
+
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (corrupt_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  /* The dialog keeps the application alive from here on. */
+  if (self->activate_pending)
+    {
+      self->activate_pending = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
+}
+
+static void
+open_store (GpApplication *self)
+{
+  gp_store_open_async (self->store, self->cancellable, store_opened_cb, g_object_ref (self));
+}
+
+static void
+update_signed_in (GpApplication *self)
+{
+  gboolean signed_in = gp_account_get_signed_in (self->account);
+  GpSyncState state = gp_sync_status_get_state (self->sync_status);
+
+  if (!signed_in)
+    gp_sync_status_set_state (self->sync_status, GP_SYNC_STATE_SIGNED_OUT);
+  else if (state == GP_SYNC_STATE_SIGNED_OUT)
+    gp_sync_status_set_state (self->sync_status, GP_SYNC_STATE_IDLE);
+}
+
+static void
+account_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GpApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gp_account_load_finish (GP_ACCOUNT (object), result, &error))
+    g_debug ("No saved account: %s", error ? error->message : "none kept");
+
+  update_signed_in (self);
+}
+
+static void
+load_account (GpApplication *self)
+{
+  g_autofree char *url = g_settings_get_string (self->settings, "server-url");
+
+  gp_account_load_async (self->account, url[0] ? url : NULL, self->cancellable,
+                         account_loaded_cb, g_object_ref (self));
+}
+
+static void
+gp_application_activate (GApplication *app)
+{
+  GpApplication *self = GP_APPLICATION (app);
+
+  if (self->store_ready)
+    {
+      present_main_window (self);
+    }
+  else if (!self->activate_pending)
+    {
+      /* Stay alive until the database is open and the window can show it. */
+      self->activate_pending = TRUE;
+      g_application_hold (G_APPLICATION (self));
+    }
 }
 
 static int
 gp_application_handle_local_options (GApplication *app,
                                      GVariantDict *options)
 {
+  GpApplication *self = GP_APPLICATION (app);
+  const char *path = NULL;
+
   /* Answered here, before registering on the bus, so it works while GigPilot runs. */
   if (g_variant_dict_contains (options, "version"))
     {
@@ -51,12 +228,46 @@ gp_application_handle_local_options (GApplication *app,
       return EXIT_SUCCESS;
     }
 
-  /* Go on with the default handling: register, then activate or hand over to the running instance. */
+  if (!g_variant_dict_lookup (options, "database", "^&ay", &path))
+    path = g_getenv ("GIGPILOT_DATABASE");
+
+  if (path != NULL && path[0] != '\0')
+    {
+      g_free (self->database_path);
+      self->database_path = g_canonicalize_filename (path, NULL);
+      /* A private database is a private instance: it must not hand over to a running one. */
+      g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+    }
+
   return -1;
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GpApplication *self = user_data;
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  gboolean closing = FALSE;
+
+  /* Close windows the polite way, so an editor with unsaved changes can ask first. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (GP_IS_WINDOW (l->data))
+      {
+        gtk_window_close (GTK_WINDOW (l->data));
+        closing = TRUE;
+      }
+  g_list_free (windows);
+
+  if (!closing)
+    g_application_quit (G_APPLICATION (self));
 }
 
 static const GOptionEntry option_entries[] = {
   { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+  { "database", 'd', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, NULL,
+    N_("Use the database at PATH instead of the usual one"), N_("PATH") },
   { NULL },
 };
 
@@ -67,22 +278,77 @@ static const GActionEntry app_actions[] = {
 static void
 gp_application_startup (GApplication *app)
 {
+  GpApplication *self = GP_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  g_autofree char *dir = NULL;
 
   G_APPLICATION_CLASS (gp_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+
+  if (self->database_path == NULL)
+    self->database_path = g_build_filename (g_get_user_data_dir (), "gigpilot", "gigpilot.db", NULL);
+  dir = g_path_get_dirname (self->database_path);
+  g_mkdir_with_parents (dir, 0700);
+
+  self->cancellable = g_cancellable_new ();
+  self->sync_status = gp_sync_status_new ();
+  self->account = gp_account_new ();
+  self->settings = g_settings_new ("io.github.gigpilot.GigPilot");
+  self->store = gp_store_new (self->database_path);
+  open_store (self);
+  load_account (self);
+}
+
+static void
+gp_application_shutdown (GApplication *app)
+{
+  GpApplication *self = GP_APPLICATION (app);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->store != NULL)
+    gp_store_close (self->store);
+
+  G_APPLICATION_CLASS (gp_application_parent_class)->shutdown (app);
+}
+
+static void
+gp_application_dispose (GObject *object)
+{
+  GpApplication *self = GP_APPLICATION (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->sync_status);
+  g_clear_object (&self->account);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (gp_application_parent_class)->dispose (object);
+}
+
+static void
+gp_application_finalize (GObject *object)
+{
+  GpApplication *self = GP_APPLICATION (object);
+
+  g_clear_pointer (&self->database_path, g_free);
+
+  G_OBJECT_CLASS (gp_application_parent_class)->finalize (object);
 }
 
 static void
 gp_application_class_init (GpApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->dispose = gp_application_dispose;
+  object_class->finalize = gp_application_finalize;
   app_class->activate = gp_application_activate;
   app_class->handle_local_options = gp_application_handle_local_options;
   app_class->startup = gp_application_startup;
+  app_class->shutdown = gp_application_shutdown;
 }
 
 static void
@@ -101,4 +367,97 @@ gp_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/io/github/gigpilot/GigPilot",
                        NULL);
+}
+
+GpStore *
+gp_application_get_store (GpApplication *self)
+{
+  g_return_val_if_fail (GP_IS_APPLICATION (self), NULL);
+
+  return self->store;
+}
+
+GpSyncStatus *
+gp_application_get_sync_status (GpApplication *self)
+{
+  g_return_val_if_fail (GP_IS_APPLICATION (self), NULL);
+
+  return self->sync_status;
+}
+
+void
+gp_application_sync_now (GpApplication *self)
+{
+  g_return_if_fail (GP_IS_APPLICATION (self));
+
+  /* The sync client arrives with the sync engine; until then there is nothing to run. */
+}
+
+static void
+account_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GpApplication *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (g_task_get_task_data (task) != NULL)
+    ok = gp_account_sign_out_finish (GP_ACCOUNT (object), result, &error);
+  else
+    ok = gp_account_sign_in_finish (GP_ACCOUNT (object), result, &error);
+
+  update_signed_in (self);
+
+  if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    {
+      if (gp_account_get_server_url (self->account) != NULL)
+        g_settings_set_string (self->settings, "server-url",
+                               gp_account_get_server_url (self->account));
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+void
+gp_application_account_async (GpApplication       *self,
+                              GpAccountOperation   operation,
+                              const char          *server_url,
+                              const char          *user,
+                              const char          *password,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (GP_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gp_application_account_async);
+
+  if (operation == GP_ACCOUNT_SIGN_OUT)
+    {
+      g_task_set_task_data (task, GINT_TO_POINTER (1), NULL);
+      gp_account_sign_out_async (self->account, cancellable, account_done_cb, g_steal_pointer (&task));
+    }
+  else
+    {
+      gp_account_sign_in_async (self->account, server_url, user, password,
+                                operation == GP_ACCOUNT_REGISTER,
+                                cancellable, account_done_cb, g_steal_pointer (&task));
+    }
+}
+
+gboolean
+gp_application_account_finish (GpApplication  *self,
+                               GAsyncResult   *result,
+                               GError        **error)
+{
+  g_return_val_if_fail (GP_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

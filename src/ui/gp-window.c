@@ -10,7 +10,17 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "gp-client-editor.h"
+#include "gp-conflicts-page.h"
+#include "gp-editor.h"
+#include "gp-invoice-editor.h"
+#include "gp-list-page.h"
+#include "gp-preferences-window.h"
+#include "gp-record-list.h"
+#include "gp-sync-indicator.h"
+#include "gp-ticket-editor.h"
 #include "gp-window.h"
 
 struct _GpWindow
@@ -18,17 +28,538 @@ struct _GpWindow
   AdwApplicationWindow parent_instance;
 
   /* Template widgets */
-  GtkLabel *state_label;
+  GtkButton *back_button;
+  GtkLabel *conflicts_badge;
+  GtkListBoxRow *conflicts_row;
+  AdwLeaflet *leaflet;
+  GtkLabel *offline_label;
+  GtkRevealer *offline_revealer;
+  GtkStack *pages;
+  GtkListBox *sidebar_list;
+  GpSyncIndicator *sync_indicator;
+  AdwToastOverlay *toast_overlay;
+  AdwWindowTitle *window_title;
+
+  /* Owned */
+  GpStore *store;
+  GpSyncStatus *sync_status;
+  GSettings *settings;
+  GCancellable *cancellable;
+  GpRecordList *clients;
+  GHashTable *client_names;
+  GPtrArray *deleted;
+  AdwToast *undo_toast;
+
+  /* Borrowed: children of pages */
+  GpListPage *invoices_page;
+  GpListPage *clients_page;
+  GpListPage *tickets_page;
+  GpConflictsPage *conflicts_page;
 };
 
 G_DEFINE_FINAL_TYPE (GpWindow, gp_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_STORE,
+  PROP_SYNC_STATUS,
+  N_PROPS,
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GpListPage *
+get_current_list_page (GpWindow *self)
+{
+  GtkWidget *child = gtk_stack_get_visible_child (self->pages);
+
+  return GP_IS_LIST_PAGE (child) ? GP_LIST_PAGE (child) : NULL;
+}
+
+static void
+update_offline_banner (GpWindow *self)
+{
+  GpSyncState state = self->sync_status ? gp_sync_status_get_state (self->sync_status)
+                                        : GP_SYNC_STATE_SIGNED_OUT;
+  guint pending = _gp_ui_get_uint_property (G_OBJECT (self->store), "pending-count");
+  g_autofree char *text = NULL;
+
+  if (state == GP_SYNC_STATE_OFFLINE && pending > 0)
+    {
+      text = g_strdup_printf (ngettext ("You are offline. Your %u change is saved on this computer "
+                                        "and will be sent as soon as the server can be reached.",
+                                        "You are offline. Your %u changes are saved on this computer "
+                                        "and will be sent as soon as the server can be reached.",
+                                        pending),
+                              pending);
+      gtk_label_set_label (self->offline_label, text);
+    }
+
+  gtk_revealer_set_reveal_child (self->offline_revealer, text != NULL);
+}
+
+static void
+update_conflicts_badge (GpWindow *self)
+{
+  guint n = _gp_ui_get_uint_property (G_OBJECT (self->store), "conflict-count");
+  g_autofree char *text = g_strdup_printf ("%u", n);
+  g_autofree char *a11y = g_strdup_printf (ngettext ("%u conflict", "%u conflicts", n), n);
+
+  gtk_label_set_label (self->conflicts_badge, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->conflicts_badge), n > 0);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->conflicts_badge),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
+                                  -1);
+}
+
+static void
+rebuild_client_names (GpWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->clients));
+
+  g_hash_table_remove_all (self->client_names);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GpRecord) client = g_list_model_get_item (G_LIST_MODEL (self->clients), i);
+      const char *name = gp_record_get_string (client, "name");
+
+      g_hash_table_insert (self->client_names,
+                           g_strdup (gp_record_get_id (client)),
+                           g_strdup (name ? name : ""));
+    }
+}
+
+static void
+clients_changed_cb (GpWindow *self)
+{
+  rebuild_client_names (self);
+}
+
+static void
+sidebar_row_selected_cb (GpWindow      *self,
+                         GtkListBoxRow *row)
+{
+  const char *name;
+  GtkStackPage *page;
+
+  if (row == NULL)
+    return;
+
+  name = gtk_widget_get_name (GTK_WIDGET (row));
+  gtk_stack_set_visible_child_name (self->pages, name);
+  page = gtk_stack_get_page (self->pages, gtk_stack_get_visible_child (self->pages));
+  adw_window_title_set_title (self->window_title, gtk_stack_page_get_title (page));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new", get_current_list_page (self) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", get_current_list_page (self) != NULL);
+}
+
+static void
+sidebar_row_activated_cb (GpWindow      *self,
+                          GtkListBoxRow *row)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+back_clicked_cb (GpWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static GtkWindow *
+open_editor (GpWindow   *self,
+             const char *table,
+             GpRecord   *record)
+{
+  GtkWindow *editor;
+
+  if (self->store == NULL)
+    return NULL;
+
+  if (g_strcmp0 (table, "invoices") == 0)
+    editor = GTK_WINDOW (gp_invoice_editor_new (self->store, record, G_LIST_MODEL (self->clients)));
+  else if (g_strcmp0 (table, "tickets") == 0)
+    editor = GTK_WINDOW (gp_ticket_editor_new (self->store, record, G_LIST_MODEL (self->clients)));
+  else
+    editor = GTK_WINDOW (gp_client_editor_new (self->store, record));
+
+  gtk_window_set_transient_for (editor, GTK_WINDOW (self));
+  gtk_window_present (editor);
+
+  return editor;
+}
+
+static void
+record_activated_cb (GpWindow   *self,
+                     GpRecord   *record,
+                     GpListPage *page)
+{
+  open_editor (self, gp_record_get_table (record), record);
+}
+
+static void
+new_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  GpWindow *self = GP_WINDOW (widget);
+  GpListPage *page = get_current_list_page (self);
+
+  if (page != NULL)
+    open_editor (self, gp_list_page_get_table (page), NULL);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  GpWindow *self = GP_WINDOW (widget);
+  GpListPage *page = get_current_list_page (self);
+
+  if (page != NULL)
+    gp_list_page_start_search (page);
+}
+
+static void
+undo_delete_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  GpWindow *self = GP_WINDOW (widget);
+
+  if (self->deleted == NULL || self->store == NULL)
+    return;
+
+  gp_store_restore_async (self->store, self->deleted, self->cancellable, NULL, NULL);
+  g_clear_pointer (&self->deleted, g_ptr_array_unref);
+}
+
+static void
+undo_toast_dismissed_cb (GpWindow *self,
+                         AdwToast *toast)
+{
+  if (self->undo_toast == toast)
+    g_clear_object (&self->undo_toast);
+}
+
+static void
+record_deleted_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) removed = NULL;
+  const char *title;
+  AdwToast *toast;
+
+  removed = gp_store_delete_finish_removed (GP_STORE (object), result, &error);
+  if (removed == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        gp_window_add_toast (self, adw_toast_new (error->message));
+      return;
+    }
+
+  g_clear_pointer (&self->deleted, g_ptr_array_unref);
+  self->deleted = g_steal_pointer (&removed);
+
+  title = _("Deleted");
+  if (self->deleted->len > 0)
+    {
+      const char *table = gp_record_get_table (g_ptr_array_index (self->deleted, 0));
+
+      if (g_strcmp0 (table, "invoices") == 0)
+        title = _("Invoice deleted");
+      else if (g_strcmp0 (table, "clients") == 0)
+        title = _("Client deleted");
+      else if (g_strcmp0 (table, "tickets") == 0)
+        title = _("Ticket deleted");
+    }
+
+  if (self->undo_toast != NULL)
+    adw_toast_dismiss (self->undo_toast);
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_action_name (toast, "win.undo-delete");
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_timeout (toast, 10);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (undo_toast_dismissed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_set_object (&self->undo_toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  GpWindow *self = GP_WINDOW (widget);
+  GpListPage *page = get_current_list_page (self);
+  g_autoptr(GpRecord) record = NULL;
+
+  if (page == NULL || self->store == NULL)
+    return;
+
+  record = gp_list_page_dup_selected (page);
+  if (record == NULL)
+    return;
+
+  gp_store_delete_async (self->store,
+                         gp_record_get_table (record),
+                         gp_record_get_id (record),
+                         self->cancellable,
+                         record_deleted_cb,
+                         g_object_ref (self));
+}
+
+static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  GpWindow *self = GP_WINDOW (widget);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->sync_status != NULL &&
+      gp_sync_status_get_state (self->sync_status) == GP_SYNC_STATE_SIGNED_OUT)
+    {
+      AdwToast *toast = adw_toast_new (_("Sign in to a sync server in Preferences to sync"));
+
+      adw_toast_set_button_label (toast, _("_Preferences"));
+      adw_toast_set_action_name (toast, "win.preferences");
+      gp_window_add_toast (self, toast);
+      return;
+    }
+
+  if (GP_IS_APPLICATION (app))
+    gp_application_sync_now (GP_APPLICATION (app));
+}
+
+static void
+preferences_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  GpWindow *self = GP_WINDOW (widget);
+  GpPreferencesWindow *prefs = gp_preferences_window_new (self->sync_status);
+
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+show_shortcuts_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/io/github/gigpilot/GigPilot/ui/gp-shortcuts-window.ui");
+  GtkWindow *shortcuts = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+
+  gtk_window_set_transient_for (shortcuts, GTK_WINDOW (widget));
+  gtk_window_present (shortcuts);
+}
+
+static void
+about_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  static const char *developers[] = { "The GigPilot authors", NULL };
+
+  adw_show_about_window (GTK_WINDOW (widget),
+                         "application-name", _("GigPilot"),
+                         "application-icon", APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "developer-name", _("The GigPilot authors"),
+                         "developers", developers,
+                         "comments", _("Invoices, clients and tickets for freelancers, on your "
+                                       "computer first and synced when you are online."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "website", "https://github.com/gigpilot/gigpilot",
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+show_conflicts_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  gp_window_show_page (GP_WINDOW (widget), "conflicts");
+}
+
+static GpEditor *
+find_dirty_editor (GpWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = g_list_model_get_n_items (toplevels);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GP_IS_EDITOR (window) &&
+          gtk_window_get_transient_for (window) == GTK_WINDOW (self) &&
+          gp_editor_is_dirty (GP_EDITOR (window)))
+        return GP_EDITOR (window);
+    }
+
+  return NULL;
+}
+
+static gboolean
+gp_window_close_request (GtkWindow *window)
+{
+  GpWindow *self = GP_WINDOW (window);
+  GpEditor *editor = find_dirty_editor (self);
+  gboolean maximized;
+  int width, height;
+
+  /* An editor with unsaved changes asks first; the window stays until it is dealt with. */
+  if (editor != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (editor));
+      gtk_window_close (GTK_WINDOW (editor));
+      return TRUE;
+    }
+
+  if (self->settings != NULL)
+    {
+      gtk_window_get_default_size (window, &width, &height);
+      maximized = gtk_window_is_maximized (window);
+      g_settings_set_boolean (self->settings, "window-maximized", maximized);
+      if (!maximized)
+        {
+          g_settings_set_int (self->settings, "window-width", width);
+          g_settings_set_int (self->settings, "window-height", height);
+        }
+    }
+
+  return GTK_WINDOW_CLASS (gp_window_parent_class)->close_request (window);
+}
+
+static GpListPage *
+add_list_page (GpWindow   *self,
+               const char *table,
+               const char *title)
+{
+  GpListPage *page = gp_list_page_new (self->store, table);
+  GtkStackPage *stack_page = gtk_stack_add_titled (self->pages, GTK_WIDGET (page), table, title);
+
+  gtk_stack_page_set_name (stack_page, table);
+  gp_list_page_set_client_names (page, self->client_names);
+  g_signal_connect_object (page, "record-activated", G_CALLBACK (record_activated_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  return page;
+}
+
+static void
+gp_window_constructed (GObject *object)
+{
+  GpWindow *self = GP_WINDOW (object);
+
+  G_OBJECT_CLASS (gp_window_parent_class)->constructed (object);
+
+  if (self->store != NULL)
+    {
+      self->clients = gp_record_list_new (self->store, "clients");
+      gp_record_list_set_sort (self->clients, "name", FALSE);
+      g_signal_connect_object (self->clients, "items-changed", G_CALLBACK (clients_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->store, "notify::pending-count",
+                               G_CALLBACK (update_offline_banner), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->store, "notify::conflict-count",
+                               G_CALLBACK (update_conflicts_badge), self, G_CONNECT_SWAPPED);
+    }
+
+  self->invoices_page = add_list_page (self, "invoices", _("Invoices"));
+  self->clients_page = add_list_page (self, "clients", _("Clients"));
+  self->tickets_page = add_list_page (self, "tickets", _("Tickets"));
+  self->conflicts_page = gp_conflicts_page_new (self->store);
+  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->conflicts_page), "conflicts", _("Conflicts"));
+
+  gp_sync_indicator_set_store (self->sync_indicator, G_OBJECT (self->store));
+  gp_sync_indicator_set_status (self->sync_indicator, self->sync_status);
+  if (self->sync_status != NULL)
+    g_signal_connect_object (self->sync_status, "notify::state",
+                             G_CALLBACK (update_offline_banner), self, G_CONNECT_SWAPPED);
+
+  gtk_list_box_select_row (self->sidebar_list, GTK_LIST_BOX_ROW (gtk_widget_get_first_child (GTK_WIDGET (self->sidebar_list))));
+  update_offline_banner (self);
+  update_conflicts_badge (self);
+}
+
 static void
 gp_window_dispose (GObject *object)
 {
+  GpWindow *self = GP_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_WINDOW);
 
+  g_clear_object (&self->undo_toast);
+  g_clear_object (&self->clients);
+  g_clear_object (&self->store);
+  g_clear_object (&self->sync_status);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->deleted, g_ptr_array_unref);
+  g_clear_pointer (&self->client_names, g_hash_table_unref);
+
   G_OBJECT_CLASS (gp_window_parent_class)->dispose (object);
+}
+
+static void
+gp_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  GpWindow *self = GP_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+
+    case PROP_SYNC_STATUS:
+      g_value_set_object (value, self->sync_status);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gp_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  GpWindow *self = GP_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+
+    case PROP_SYNC_STATUS:
+      self->sync_status = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -36,21 +567,126 @@ gp_window_class_init (GpWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->constructed = gp_window_constructed;
   object_class->dispose = gp_window_dispose;
+  object_class->get_property = gp_window_get_property;
+  object_class->set_property = gp_window_set_property;
+  window_class->close_request = gp_window_close_request;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL,
+                         GP_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SYNC_STATUS] =
+    g_param_spec_object ("sync-status", NULL, NULL,
+                         GP_TYPE_SYNC_STATUS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/gigpilot/GigPilot/ui/gp-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, GpWindow, state_label);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, conflicts_badge);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, conflicts_row);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, offline_label);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, sidebar_list);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, sync_indicator);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, window_title);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_row_selected_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.new", NULL, new_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new", NULL);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete", NULL);
+  gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo-delete", NULL);
+  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.sync-now", NULL);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences", NULL);
+  gtk_widget_class_install_action (widget_class, "win.show-shortcuts", NULL, show_shortcuts_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK, "win.show-shortcuts", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
+  gtk_widget_class_install_action (widget_class, "win.about", NULL, about_action);
+  gtk_widget_class_install_action (widget_class, "win.show-conflicts", NULL, show_conflicts_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK, "app.quit", NULL);
+
+  g_type_ensure (GP_TYPE_SYNC_INDICATOR);
 }
 
 static void
 gp_window_init (GpWindow *self)
 {
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->client_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "io.github.gigpilot.GigPilot", TRUE);
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new ("io.github.gigpilot.GigPilot");
+      gtk_window_set_default_size (GTK_WINDOW (self),
+                                   g_settings_get_int (self->settings, "window-width"),
+                                   g_settings_get_int (self->settings, "window-height"));
+      if (g_settings_get_boolean (self->settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+    }
+
+  if (DEVELOPMENT)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 }
 
 GpWindow *
 gp_window_new (GpApplication *application)
 {
-  return g_object_new (GP_TYPE_WINDOW, "application", application, NULL);
+  return g_object_new (GP_TYPE_WINDOW,
+                       "application", application,
+                       "store", gp_application_get_store (application),
+                       "sync-status", gp_application_get_sync_status (application),
+                       NULL);
+}
+
+void
+gp_window_show_page (GpWindow   *self,
+                     const char *name)
+{
+  GtkWidget *row;
+
+  g_return_if_fail (GP_IS_WINDOW (self));
+
+  for (row = gtk_widget_get_first_child (GTK_WIDGET (self->sidebar_list));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      if (g_strcmp0 (gtk_widget_get_name (row), name) == 0)
+        {
+          gtk_list_box_select_row (self->sidebar_list, GTK_LIST_BOX_ROW (row));
+          adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+          break;
+        }
+    }
+}
+
+void
+gp_window_add_toast (GpWindow *self,
+                     AdwToast *toast)
+{
+  g_return_if_fail (GP_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (GpWindow, gp_window, GP, WINDOW, AdwApplicationWindow)
 
-GpWindow *gp_window_new (GpApplication *application) G_GNUC_WARN_UNUSED_RESULT;
+GpWindow *gp_window_new        (GpApplication *application) G_GNUC_WARN_UNUSED_RESULT;
+void      gp_window_show_page  (GpWindow      *self,
+                                const char    *name);
+void      gp_window_add_toast  (GpWindow      *self,
+                                AdwToast      *toast);
 
 G_END_DECLS

@@ -7,7 +7,8 @@
 #     exactly the minimal finish-args (no keyring talk-name, no filesystem), cleanup of headers;
 #   - the module builds the local tree with meson, without the server and tests;
 #   - meson really configures with those config-opts and then installs /app/bin/gigpilot, the
-#     desktop entry, metainfo and icons under the manifest's app id, and no gigpilot-server.
+#     desktop entry, metainfo and icons under the manifest's app id, and no gigpilot-server;
+#     that profile's desktop entry and metainfo pass their validators.
 # Copyright 2026 The GigPilot authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -44,7 +45,10 @@ def ok(msg):
 def check(path):
     name = os.path.basename(path)
     if builder:
-        r = subprocess.run([builder, '--show-manifest', path], capture_output=True, text=True)
+        # It leaves a .flatpak-builder/ccache directory in its working directory: use a temp one.
+        with tempfile.TemporaryDirectory() as cwd:
+            r = subprocess.run([builder, '--show-manifest', os.path.abspath(path)], cwd=cwd,
+                               capture_output=True, text=True)
         if r.returncode != 0 or 'WARNING' in r.stderr:
             fail(f'{name}: flatpak-builder --show-manifest: rc={r.returncode} {r.stderr.strip()}')
         ok(f'{name}: flatpak-builder parses it without warnings')
@@ -107,9 +111,27 @@ def check(path):
         r = subprocess.run(['meson', 'introspect', b, '--installed'], capture_output=True,
                            text=True, check=True)
         installed = set(json.loads(r.stdout).values())
+        # The desktop entry and metainfo of this profile validate too (the suite's own
+        # validators only see the profile of the build it runs in).
+        desktop, metainfo = f'{app_id}.desktop', f'{app_id}.metainfo.xml'
+        r = subprocess.run(['meson', 'compile', '-C', b, desktop, metainfo],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            fail(f'{name}: building {desktop} and {metainfo} failed:\n{r.stdout[-2000:]}')
+        for cmd in (['desktop-file-validate', os.path.join(b, 'data', desktop)],
+                    ['appstreamcli', 'validate', '--no-net', '--strict',
+                     os.path.join(b, 'data', metainfo)]):
+            if shutil.which(cmd[0]):
+                r = subprocess.run(cmd, capture_output=True, text=True)
+                if r.returncode != 0:
+                    fail(f'{name}: {" ".join(cmd[:2])}: {r.stdout}{r.stderr}')
+        with open(os.path.join(b, 'data', metainfo), encoding='utf-8') as f:
+            if f'<id>{app_id}</id>' not in f.read():
+                fail(f'{name}: {metainfo} does not carry the id {app_id}')
     want = {'/app/bin/gigpilot',
             f'/app/share/applications/{app_id}.desktop',
             f'/app/share/metainfo/{app_id}.metainfo.xml',
+            f'/app/share/dbus-1/services/{app_id}.service',
             f'/app/share/icons/hicolor/scalable/apps/{app_id}.svg',
             f'/app/share/icons/hicolor/symbolic/apps/{app_id}-symbolic.svg'}
     if want - installed:

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# test-install.py BUILDDIR APP_ID PREFIX BINDIR DATADIR LOCALEDIR SERVER LINGUAS
+# test-install.py BUILDDIR APP_ID PREFIX BINDIR DATADIR LOCALEDIR SERVER LINGUAS VERSION
 #
 # `meson install --destdir` into a temp dir puts the binary, desktop entry, metainfo, icons,
 # schema and compiled translations where a desktop expects them, named after the app id.
@@ -16,7 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpintegration import fail  # noqa: E402
 
-builddir, app_id, prefix, bindir, datadir, localedir, server, linguas = sys.argv[1:9]
+builddir, app_id, prefix, bindir, datadir, localedir, server, linguas, version = sys.argv[1:10]
 langs = open(linguas).read().split()
 
 
@@ -45,11 +45,12 @@ with tempfile.TemporaryDirectory(prefix='gigpilot-install-') as dest:
         'app icon': f'icons/hicolor/scalable/apps/{app_id}.svg',
         'symbolic icon': f'icons/hicolor/symbolic/apps/{app_id}-symbolic.svg',
         'schema': 'glib-2.0/schemas/io.github.gigpilot.GigPilot.gschema.xml',
+        'D-Bus service': f'dbus-1/services/{app_id}.service',
     }
     for what, rel in expected.items():
         if not os.path.isfile(os.path.join(share, rel)):
             fail(f'{what} missing: {datadir}/{rel}')
-    print(f'ok 1 binary, desktop entry, metainfo, both icons and the schema are installed as {app_id}')
+    print(f'ok 1 binary, desktop entry, D-Bus service, metainfo, both icons and the schema are installed as {app_id}')
 
     desktop = open(os.path.join(share, expected['desktop entry']), encoding='utf-8').read()
     if not re.search(rf'^Icon={re.escape(app_id)}$', desktop, re.M):
@@ -60,10 +61,20 @@ with tempfile.TemporaryDirectory(prefix='gigpilot-install-') as dest:
                        capture_output=True, text=True)
     if r.returncode != 0:
         fail(f'installed desktop entry is invalid: {r.stdout}{r.stderr}')
+    service = open(os.path.join(share, expected['D-Bus service']), encoding='utf-8').read()
+    exec_line = f'Exec={os.path.join(prefix, bindir, "gigpilot")} --gapplication-service'
+    if f'Name={app_id}\n' not in service or exec_line not in service:
+        fail(f'D-Bus service does not start {app_id} as a GApplication service: {service!r}')
+    if not re.search(r'^DBusActivatable=true$', desktop, re.M):
+        fail('desktop entry is not D-Bus activatable')
     metainfo = open(os.path.join(share, expected['metainfo']), encoding='utf-8').read()
     if f'<launchable type="desktop-id">{app_id}.desktop</launchable>' not in metainfo:
         fail('metainfo does not launch the installed desktop entry')
-    print('ok 2 desktop entry runs gigpilot with the installed icon; metainfo launches it')
+    releases = re.findall(r'<release version="([^"]+)" date="([0-9-]+)"', metainfo)
+    if not releases or releases[0][0] != version:
+        fail(f'the newest release in the metainfo is {releases[:1]}, not the project version {version}')
+    print(f'ok 2 desktop entry runs gigpilot with the installed icon; metainfo launches it and '
+          f'lists release {version} first')
 
     for lang in langs:
         mo = under(dest, prefix, localedir, lang, 'LC_MESSAGES', 'gigpilot.mo')

@@ -66,6 +66,35 @@ with it.temp_dir() as tmp:
             it.fail(f'first instance exited {rc} after app.quit: '
                     + open(os.path.join(tmp, 'first.log')).read())
         print('ok 4 app.quit over D-Bus ends it with status 0')
-        print('1..4')
+
+        # D-Bus activation (the desktop entry is DBusActivatable): started as a service,
+        # GigPilot opens no window until the shell calls Activate.
+        if not it.wait_for(lambda: not it.bus_name_has_owner(app_id), 10):
+            it.fail(f'{app_id} is still on the bus after the first instance quit')
+        service = it.start_app(app, env, os.path.join(tmp, 'service.log'), '--gapplication-service')
+        try:
+            if not it.wait_for(lambda: service.poll() is not None or it.bus_name_has_owner(app_id), 30):
+                it.fail('the service never appeared on the session bus')
+            if service.poll() is not None:
+                it.fail(f'the service exited at once ({service.returncode}): '
+                        + open(os.path.join(tmp, 'service.log')).read())
+            # GApplication keeps an idle service for 10 s only, so look for windows briefly.
+            sacc = it.find_a11y_app(pyatspi, service.pid, 1)
+            if sacc is not None and it.frames(sacc):
+                it.fail('the service opened a window before it was activated')
+            bus.call_sync(app_id, path, 'org.freedesktop.Application', 'Activate',
+                          GLib.Variant('(a{sv})', ({},)), None, Gio.DBusCallFlags.NONE, 5000, None)
+            sacc = sacc or it.find_a11y_app(pyatspi, service.pid, 20)
+            if sacc is None or not it.wait_for(lambda: len(it.frames(sacc)) == 1, 20):
+                it.fail('org.freedesktop.Application.Activate did not open the window')
+            print('ok 5 as a D-Bus service it opens its window on Activate')
+            bus.call_sync(app_id, path, 'org.gtk.Actions', 'Activate',
+                          GLib.Variant('(sava{sv})', ('quit', [], {})), None,
+                          Gio.DBusCallFlags.NONE, 5000, None)
+            if service.wait(15) != 0:
+                it.fail(f'the service exited {service.returncode}')
+        finally:
+            it.stop_app(service)
+        print('1..5')
     finally:
         it.stop_app(first)

@@ -9,7 +9,10 @@
 
 #include "gp-store-test-utils.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
+#include <time.h>
 
 char *
 gp_test_make_dir (void)
@@ -221,4 +224,54 @@ gp_test_sql_exec (const char *path,
   if (rc != SQLITE_OK)
     g_error ("%s: %s", sql, message);
   sqlite3_close (db);
+}
+
+static gint64
+thread_cpu_usec (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static gboolean
+ticker_tick_cb (gpointer data)
+{
+  GpTestTicker *ticker = data;
+  gint64 wall = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_usec ();
+
+  if (ticker->last_wall != 0)
+    {
+      ticker->max_wall = MAX (ticker->max_wall, wall - ticker->last_wall);
+      ticker->max_cpu = MAX (ticker->max_cpu, cpu - ticker->last_cpu);
+    }
+  ticker->last_wall = wall;
+  ticker->last_cpu = cpu;
+  return G_SOURCE_CONTINUE;
+}
+
+void
+gp_test_ticker_start (GpTestTicker *ticker)
+{
+  memset (ticker, 0, sizeof *ticker);
+  ticker->source = g_timeout_add (5, ticker_tick_cb, ticker);
+  gp_test_iterate (20);
+}
+
+void
+gp_test_ticker_reset (GpTestTicker *ticker)
+{
+  ticker->last_wall = ticker->last_cpu = 0;
+  ticker->max_wall = ticker->max_cpu = 0;
+  /* Restart from a fresh tick, so time spent before the reset is not counted. */
+  gp_test_iterate (10);
+  ticker->max_wall = ticker->max_cpu = 0;
+}
+
+void
+gp_test_ticker_stop (GpTestTicker *ticker)
+{
+  g_clear_handle_id (&ticker->source, g_source_remove);
 }

@@ -50,4 +50,20 @@ void        gp_test_sql_exec      (const char *path,
                                    const char *sql);
 void        gp_test_iterate       (guint       ms);
 
+/* Measures how long the main loop goes without running a 5 ms timeout: the wall-clock gap,
+ * and the main thread's own CPU time within it (work done, as opposed to waiting for a
+ * core on a loaded machine). */
+typedef struct
+{
+  guint  source;
+  gint64 last_wall;
+  gint64 last_cpu;
+  gint64 max_wall;
+  gint64 max_cpu;
+} GpTestTicker;
+
+void        gp_test_ticker_start  (GpTestTicker *ticker);
+void        gp_test_ticker_reset  (GpTestTicker *ticker);
+void        gp_test_ticker_stop   (GpTestTicker *ticker);
+
 G_END_DECLS

@@ -147,6 +147,46 @@ test_open_too_new (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&store));
 }
 
+/* A newer GigPilot that stopped with committed changes still in its WAL file: neither file
+ * may change, so the newer version finds its data as it left it. */
+static void
+test_open_too_new_wal (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GpStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *db_before = NULL, *db_after = NULL, *wal_before = NULL, *wal_after = NULL;
+  gsize db_before_len, db_after_len, wal_before_len, wal_after_len;
+  sqlite3 *db = NULL;
+  int persist = 1;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; "
+                                     "CREATE TABLE future (x); PRAGMA application_id = 1198090064; "
+                                     "PRAGMA user_version = 99; INSERT INTO future VALUES (1);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_file_control (db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist), ==, SQLITE_OK);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  sqlite3_close (db);
+
+  g_assert_true (g_file_get_contents (f->path, &db_before, &db_before_len, NULL));
+  g_assert_true (g_file_get_contents (wal, &wal_before, &wal_before_len, NULL));
+  g_assert_cmpuint (wal_before_len, >, 0);
+
+  store = gp_store_new (f->path);
+  g_assert_false (gp_store_open_sync (store, NULL, &error));
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_TOO_NEW);
+  gp_store_close (store);
+
+  g_assert_true (g_file_get_contents (f->path, &db_after, &db_after_len, NULL));
+  g_assert_true (g_file_get_contents (wal, &wal_after, &wal_after_len, NULL));
+  g_assert_cmpmem (db_before, db_before_len, db_after, db_after_len);
+  g_assert_cmpmem (wal_before, wal_before_len, wal_after, wal_after_len);
+  gp_test_iterate (5);
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
 static void
 check_move_aside (Fixture    *f,
                   const char *expected,
@@ -304,7 +344,7 @@ test_open_migrates_v1 (Fixture       *f,
   gp_test_sql_exec (f->path, v1_schema);
 
   f->store = gp_test_open_store (f->path);
-  g_assert_cmpint (gp_test_sql_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (gp_test_sql_int (f->path, "PRAGMA user_version"), ==, GP_STORE_DB_VERSION);
 
   /* Rows and bookkeeping survive; the new column has its default. */
   record = gp_test_get (f->store, "clients", "c1", &error);
@@ -561,6 +601,15 @@ test_validation (Fixture       *f,
   g_free (json);
   json = g_strdup_printf ("{\"title\": \"T\", \"status\": \"closed\"}");
   expect_invalid (f, "tickets", NULL, json, "ticket status");
+
+  /* The raw record as read may be saved back; its id must not change. */
+  g_free (gp_test_save (f->store, "clients", client, "{\"id\": \"other\", \"name\": \"X\"}", &error));
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_free (json);
+  json = g_strdup_printf ("{\"id\": \"%s\", \"name\": \"Acme 2\", \"created_at\": 5}", client);
+  g_free (gp_test_save (f->store, "clients", client, json, &error));
+  g_assert_no_error (error);
 
   /* Nothing invalid reached the file. */
   g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients"), ==, 1);
@@ -870,24 +919,6 @@ test_closed (Fixture       *f,
 
 typedef struct
 {
-  gint64 last;
-  gint64 max_gap;
-} Ticker;
-
-static gboolean
-tick_cb (gpointer data)
-{
-  Ticker *ticker = data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (ticker->last != 0)
-    ticker->max_gap = MAX (ticker->max_gap, now - ticker->last);
-  ticker->last = now;
-  return G_SOURCE_CONTINUE;
-}
-
-typedef struct
-{
   guint done;
   guint failed;
 } Counter;
@@ -906,38 +937,72 @@ saved_cb (GObject      *object,
   counter->done++;
 }
 
+typedef struct
+{
+  GpStore *store;
+  Counter *counter;
+  guint    issued;
+  guint    total;
+} Issuer;
+
+/* Issues the writes from the main loop, a chunk per iteration, like a UI would: what the
+ * ticker measures is then the store's effect on the loop, not this test's own busy loop. */
+static gboolean
+issue_writes_cb (gpointer data)
+{
+  Issuer *issuer = data;
+
+  for (guint i = 0; i < 50 && issuer->issued < issuer->total; i++, issuer->issued++)
+    {
+      g_autoptr(JsonObject) fields = json_object_new ();
+      g_autofree char *name = g_strdup_printf ("Client %u", issuer->issued);
+
+      json_object_set_string_member (fields, "name", name);
+      json_object_set_int_member (fields, "hourly_rate", issuer->issued);
+      gp_store_save_async (issuer->store, "clients", NULL, fields, NULL, saved_cb, issuer->counter);
+    }
+
+  return issuer->issued < issuer->total ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Writes 2000 records while a 5 ms timeout watches the main loop. The main thread may never
+ * work 50 ms at a stretch; the wall-clock gap must stay under 50 ms too, and gets three
+ * attempts because a machine loaded by other builds can deschedule the test. */
 static void
 test_concurrent_writes (Fixture       *f,
                         gconstpointer  data)
 {
-  Ticker ticker = { 0 };
-  Counter counter = { 0 };
-  guint tick_id;
-  gint64 start;
-  const guint n = 2000;
+  GpTestTicker ticker;
+  gboolean smooth = FALSE;
+  guint total = 0;
 
-  tick_id = g_timeout_add (5, tick_cb, &ticker);
-  gp_test_iterate (20);
-
-  start = g_get_monotonic_time ();
-  for (guint i = 0; i < n; i++)
+  for (guint attempt = 0; attempt < 3 && !smooth; attempt++)
     {
-      g_autofree char *json = g_strdup_printf ("{\"name\": \"Client %u\", \"hourly_rate\": %u}", i, i);
-      g_autoptr(JsonObject) fields = gp_test_json (json);
+      Counter counter = { 0 };
+      Issuer issuer = { f->store, &counter, 0, 2000 };
+      gint64 start;
 
-      gp_store_save_async (f->store, "clients", NULL, fields, NULL, saved_cb, &counter);
+      gp_test_ticker_start (&ticker);
+      start = g_get_monotonic_time ();
+      g_idle_add (issue_writes_cb, &issuer);
+      while (counter.done < issuer.total)
+        g_main_context_iteration (NULL, TRUE);
+      gp_test_iterate (20);
+      gp_test_ticker_stop (&ticker);
+      total += issuer.total;
+
+      g_test_message ("%u writes in %" G_GINT64_FORMAT " ms; longest main-loop gap %" G_GINT64_FORMAT
+                      " ms, of which the main thread worked %" G_GINT64_FORMAT " ms",
+                      issuer.total, (g_get_monotonic_time () - start) / 1000, ticker.max_wall / 1000,
+                      ticker.max_cpu / 1000);
+      g_assert_cmpuint (counter.failed, ==, 0);
+      g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients"), ==, total);
+      g_assert_cmpuint (gp_store_get_pending_count (f->store), ==, total);
+      g_assert_cmpint (ticker.max_cpu, <, 50 * 1000);
+      smooth = ticker.max_wall < 50 * 1000;
     }
-  while (counter.done < n)
-    g_main_context_iteration (NULL, TRUE);
-  gp_test_iterate (20);
-  g_source_remove (tick_id);
 
-  g_test_message ("%u writes in %" G_GINT64_FORMAT " ms; longest main-loop gap %" G_GINT64_FORMAT " ms",
-                  n, (g_get_monotonic_time () - start) / 1000, ticker.max_gap / 1000);
-  g_assert_cmpuint (counter.failed, ==, 0);
-  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients"), ==, n);
-  g_assert_cmpuint (gp_store_get_pending_count (f->store), ==, n);
-  g_assert_cmpint (ticker.max_gap, <, 50 * 1000);
+  g_assert_true (smooth);
 }
 
 int
@@ -952,6 +1017,7 @@ main (int   argc,
   ADD ("/store/open/new-file", test_open_new_file);
   ADD ("/store/open/schema-matches", test_open_schema_matches);
   ADD_CLOSED ("/store/open/too-new", test_open_too_new);
+  ADD_CLOSED ("/store/open/too-new-wal", test_open_too_new_wal);
   ADD_CLOSED ("/store/open/corrupt-random", test_open_corrupt_random);
   ADD_CLOSED ("/store/open/corrupt-truncated", test_open_corrupt_truncated);
   ADD_CLOSED ("/store/open/foreign", test_open_foreign);

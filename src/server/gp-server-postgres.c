@@ -1,0 +1,793 @@
+/* gp-server-postgres.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gigpilot-server"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "gp-server-backend.h"
+
+/* The PostgreSQL backend, for several gigpilot-server processes on one database.
+ *
+ * Ordering of stamps across processes: every write transaction (push, register) runs
+ * at READ COMMITTED and first locks the user's row in sync_clock with SELECT … FOR
+ * UPDATE, holding it to commit. The next writer of that user waits for the lock and
+ * then reads the committed clock, so stamps (max(clock + 1, now)) are issued in commit
+ * order and never collide, whichever process issues them. A sequence or now() alone
+ * would not do: a transaction could take a smaller stamp and commit after a pull had
+ * already returned a larger timestamp, and that pull's client would never see the row
+ * (sync-protocol.md P4). A per-user row lock was chosen over an advisory lock because
+ * the lock and the clock value are the same thing: nobody can read or bump the clock
+ * without holding it, and it serialises only one user's writers. Each statement after
+ * the lock sees everything the previous holder committed (READ COMMITTED takes a fresh
+ * snapshot per statement), so the conflict check is never stale.
+ *
+ * A pull first bumps the clock under the same lock (its timestamp T, unique per pull),
+ * then reads rows stamped at or below T in a REPEATABLE READ READ ONLY snapshot: every
+ * write committed before the bump is at or below T, every later one above it.
+ *
+ * Durability: synchronous_commit is forced on for the session, so COMMIT returns only
+ * after the WAL reached the disk, before the server acknowledges a push.
+ *
+ * Isolation between accounts: every statement filters by user_id. (Row-level security
+ * as a second line of defence needs a separate, non-owner role; not set up here.) */
+
+typedef struct
+{
+  GpConnHeader  header;
+  PGconn       *pg;
+  GHashTable   *prepared;   /* static SQL text -> statement name */
+  guint         n_prepared;
+} PgConn;
+
+static const char schema_sql[] =
+  "CREATE TABLE IF NOT EXISTS users ("
+  "  id TEXT PRIMARY KEY,"
+  "  email TEXT NOT NULL UNIQUE,"
+  "  password_hash TEXT NOT NULL,"
+  "  created_at BIGINT NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS refresh_tokens ("
+  "  token_hash TEXT PRIMARY KEY,"
+  "  user_id TEXT NOT NULL,"
+  "  family TEXT NOT NULL,"
+  "  expires_at BIGINT NOT NULL,"
+  "  created_at BIGINT NOT NULL,"
+  "  used_at BIGINT,"
+  "  revoked BOOLEAN NOT NULL DEFAULT false);"
+  "CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family);"
+  "CREATE TABLE IF NOT EXISTS sync_clock ("
+  "  user_id TEXT PRIMARY KEY,"
+  "  ts BIGINT NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS records ("
+  "  user_id TEXT NOT NULL,"
+  "  tbl TEXT NOT NULL,"
+  "  id TEXT NOT NULL,"
+  "  data TEXT NOT NULL,"
+  "  parent TEXT,"
+  "  last_modified BIGINT NOT NULL,"
+  "  server_created_at BIGINT NOT NULL,"
+  "  created_stamp BIGINT NOT NULL,"
+  "  deleted BOOLEAN NOT NULL DEFAULT false,"
+  "  deleted_at BIGINT,"
+  "  PRIMARY KEY (user_id, tbl, id));"
+  "CREATE INDEX IF NOT EXISTS records_changes ON records (user_id, tbl, last_modified, id);"
+  "CREATE INDEX IF NOT EXISTS records_parent ON records (user_id, tbl, parent) WHERE parent IS NOT NULL;"
+  "CREATE TABLE IF NOT EXISTS push_ledger ("
+  "  user_id TEXT NOT NULL,"
+  "  push_id TEXT NOT NULL,"
+  "  status INTEGER NOT NULL,"
+  "  body TEXT NOT NULL,"
+  "  created_at BIGINT NOT NULL,"
+  "  PRIMARY KEY (user_id, push_id));";
+
+static gboolean
+set_pg_error (PgConn    *conn,
+              PGresult  *result,
+              GError   **error)
+{
+  const char *state = result != NULL ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL;
+  const char *message = result != NULL ? PQresultErrorMessage (result) : PQerrorMessage (conn->pg);
+  g_autofree char *trimmed = g_strstrip (g_strdup (message != NULL ? message : "unknown error"));
+
+  if (g_strcmp0 (state, "23505") == 0)
+    g_set_error (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_EXISTS, "PostgreSQL: %s", trimmed);
+  else if (PQstatus (conn->pg) != CONNECTION_OK)
+    g_set_error (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_UNAVAILABLE, "PostgreSQL: %s", trimmed);
+  else
+    g_set_error (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED, "PostgreSQL: %s", trimmed);
+  return FALSE;
+}
+
+/* Runs a parameterised statement (prepared once per connection). Values are text;
+ * NULL entries are SQL NULLs. */
+static PGresult *
+run (PgConn             *conn,
+     const char         *sql,
+     int                 n_params,
+     const char * const *params,
+     GError            **error)
+{
+  const char *name = g_hash_table_lookup (conn->prepared, sql);
+  PGresult *result;
+  ExecStatusType status;
+
+  if (name == NULL)
+    {
+      char *new_name = g_strdup_printf ("gp%u", ++conn->n_prepared);
+
+      result = PQprepare (conn->pg, new_name, sql, n_params, NULL);
+      if (PQresultStatus (result) != PGRES_COMMAND_OK)
+        {
+          set_pg_error (conn, result, error);
+          PQclear (result);
+          g_free (new_name);
+          return NULL;
+        }
+      PQclear (result);
+      g_hash_table_insert (conn->prepared, (gpointer) sql, new_name);
+      name = new_name;
+    }
+
+  result = PQexecPrepared (conn->pg, name, n_params, params, NULL, NULL, 0);
+  status = PQresultStatus (result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    {
+      set_pg_error (conn, result, error);
+      PQclear (result);
+      return NULL;
+    }
+  return result;
+}
+
+static gboolean
+run_done (PgConn             *conn,
+          const char         *sql,
+          int                 n_params,
+          const char * const *params,
+          GError            **error)
+{
+  PGresult *result = run (conn, sql, n_params, params, error);
+
+  if (result == NULL)
+    return FALSE;
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+exec_simple (PgConn      *conn,
+             const char  *sql,
+             GError     **error)
+{
+  PGresult *result = PQexec (conn->pg, sql);
+  ExecStatusType status = PQresultStatus (result);
+
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    {
+      set_pg_error (conn, result, error);
+      PQclear (result);
+      return FALSE;
+    }
+  PQclear (result);
+  return TRUE;
+}
+
+static char *
+get_dup (PGresult *result,
+         int       row,
+         int       column)
+{
+  if (PQgetisnull (result, row, column))
+    return NULL;
+  return g_strdup (PQgetvalue (result, row, column));
+}
+
+static gint64
+get_int (PGresult *result,
+         int       row,
+         int       column)
+{
+  return g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
+}
+
+static gboolean
+get_bool (PGresult *result,
+          int       row,
+          int       column)
+{
+  return PQgetvalue (result, row, column)[0] == 't';
+}
+
+#define INT_TEXT(buf, value) g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, (gint64) (value))
+
+static GpConn *
+pg_connect (GpBackend  *backend,
+            GError    **error)
+{
+  PgConn *conn = g_new0 (PgConn, 1);
+
+  conn->header.backend = backend;
+  conn->prepared = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  conn->pg = PQconnectdb (backend->location);
+
+  if (PQstatus (conn->pg) != CONNECTION_OK)
+    {
+      g_autofree char *message = g_strstrip (g_strdup (PQerrorMessage (conn->pg)));
+
+      g_set_error (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_UNAVAILABLE,
+                   "Cannot connect to PostgreSQL: %s", message);
+      goto fail;
+    }
+
+  if (!exec_simple (conn,
+                    "SET synchronous_commit = on;"
+                    "SET client_encoding = 'UTF8';"
+                    "SET default_transaction_isolation = 'read committed';"
+                    "SET statement_timeout = '60s';"
+                    "SET idle_in_transaction_session_timeout = '120s';"
+                    "SET lock_timeout = '30s';",
+                    error))
+    goto fail;
+
+  return (GpConn *) conn;
+
+fail:
+  PQfinish (conn->pg);
+  g_hash_table_unref (conn->prepared);
+  g_free (conn);
+  return NULL;
+}
+
+static void
+pg_disconnect (GpConn *c)
+{
+  PgConn *conn = (PgConn *) c;
+
+  PQfinish (conn->pg);
+  g_hash_table_unref (conn->prepared);
+  g_free (conn);
+}
+
+static gboolean
+pg_is_broken (GpConn *c)
+{
+  PgConn *conn = (PgConn *) c;
+
+  return PQstatus (conn->pg) != CONNECTION_OK || PQtransactionStatus (conn->pg) != PQTRANS_IDLE;
+}
+
+static gboolean
+pg_setup (GpConn  *c,
+          GError **error)
+{
+  PgConn *conn = (PgConn *) c;
+
+  /* Several processes may start at once; CREATE … IF NOT EXISTS alone races. */
+  if (!exec_simple (conn, "BEGIN; SELECT pg_advisory_xact_lock(74936501);", error))
+    return FALSE;
+  if (!exec_simple (conn, schema_sql, error))
+    {
+      exec_simple (conn, "ROLLBACK;", NULL);
+      return FALSE;
+    }
+  return exec_simple (conn, "COMMIT;", error);
+}
+
+static gboolean
+pg_ping (GpConn  *c,
+         GError **error)
+{
+  return exec_simple ((PgConn *) c, "SELECT 1 FROM sync_clock LIMIT 1;", error);
+}
+
+static gboolean
+pg_begin_read (GpConn  *c,
+               GError **error)
+{
+  return exec_simple ((PgConn *) c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;", error);
+}
+
+static gboolean
+pg_begin_write (GpConn  *c,
+                GError **error)
+{
+  return exec_simple ((PgConn *) c, "BEGIN ISOLATION LEVEL READ COMMITTED;", error);
+}
+
+static gboolean
+pg_commit (GpConn  *c,
+           GError **error)
+{
+  PgConn *conn = (PgConn *) c;
+
+  if (!exec_simple (conn, "COMMIT;", error))
+    {
+      if (PQtransactionStatus (conn->pg) != PQTRANS_IDLE)
+        exec_simple (conn, "ROLLBACK;", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+pg_rollback (GpConn *c)
+{
+  PgConn *conn = (PgConn *) c;
+
+  if (PQstatus (conn->pg) == CONNECTION_OK && PQtransactionStatus (conn->pg) != PQTRANS_IDLE)
+    exec_simple (conn, "ROLLBACK;", NULL);
+}
+
+static gboolean
+pg_create_user (GpConn      *c,
+                const char  *user_id,
+                const char  *email,
+                const char  *password_hash,
+                gint64       now,
+                GError     **error)
+{
+  PgConn *conn = (PgConn *) c;
+  char now_text[32];
+  const char *params[4];
+
+  INT_TEXT (now_text, now);
+  params[0] = user_id;
+  params[1] = email;
+  params[2] = password_hash;
+  params[3] = now_text;
+  if (!run_done (conn, "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
+                 4, params, error))
+    {
+      if (g_error_matches (*error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_EXISTS))
+        {
+          g_clear_error (error);
+          g_set_error_literal (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_EXISTS, "The account exists");
+        }
+      return FALSE;
+    }
+
+  params[1] = now_text;
+  return run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                   2, params, error);
+}
+
+static gboolean
+pg_find_user (GpConn      *c,
+              const char  *email,
+              char       **user_id,
+              char       **password_hash,
+              GError     **error)
+{
+  PgConn *conn = (PgConn *) c;
+  const char *params[] = { email };
+  PGresult *result = run (conn, "SELECT id, password_hash FROM users WHERE email = $1", 1, params, error);
+
+  if (result == NULL)
+    return FALSE;
+  if (PQntuples (result) > 0)
+    {
+      *user_id = get_dup (result, 0, 0);
+      *password_hash = get_dup (result, 0, 1);
+    }
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+pg_set_password_hash (GpConn      *c,
+                      const char  *user_id,
+                      const char  *password_hash,
+                      GError     **error)
+{
+  const char *params[] = { user_id, password_hash };
+
+  return run_done ((PgConn *) c, "UPDATE users SET password_hash = $2 WHERE id = $1", 2, params, error);
+}
+
+static gboolean
+pg_insert_refresh (GpConn      *c,
+                   const char  *token_hash,
+                   const char  *user_id,
+                   const char  *family,
+                   gint64       expires_at,
+                   gint64       now,
+                   GError     **error)
+{
+  char expires_text[32], now_text[32];
+  const char *params[5];
+
+  INT_TEXT (expires_text, expires_at);
+  INT_TEXT (now_text, now);
+  params[0] = token_hash;
+  params[1] = user_id;
+  params[2] = family;
+  params[3] = expires_text;
+  params[4] = now_text;
+  return run_done ((PgConn *) c,
+                   "INSERT INTO refresh_tokens (token_hash, user_id, family, expires_at, created_at)"
+                   " VALUES ($1, $2, $3, $4, $5)", 5, params, error);
+}
+
+static gboolean
+pg_get_refresh (GpConn        *c,
+                const char    *token_hash,
+                GpRefreshRow  *out,
+                GError       **error)
+{
+  const char *params[] = { token_hash };
+  PGresult *result;
+
+  /* FOR UPDATE: two refreshes racing with one token cannot both succeed. */
+  result = run ((PgConn *) c,
+                "SELECT user_id, family, expires_at, used_at IS NOT NULL, revoked"
+                " FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE", 1, params, error);
+  if (result == NULL)
+    return FALSE;
+  if (PQntuples (result) > 0)
+    {
+      out->user_id = get_dup (result, 0, 0);
+      out->family = get_dup (result, 0, 1);
+      out->expires_at = get_int (result, 0, 2);
+      out->used = get_bool (result, 0, 3);
+      out->revoked = get_bool (result, 0, 4);
+    }
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+pg_mark_refresh_used (GpConn      *c,
+                      const char  *token_hash,
+                      gint64       now,
+                      GError     **error)
+{
+  char now_text[32];
+  const char *params[2];
+
+  INT_TEXT (now_text, now);
+  params[0] = token_hash;
+  params[1] = now_text;
+  return run_done ((PgConn *) c, "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1",
+                   2, params, error);
+}
+
+static gboolean
+pg_revoke_family (GpConn      *c,
+                  const char  *family,
+                  GError     **error)
+{
+  const char *params[] = { family };
+
+  return run_done ((PgConn *) c, "UPDATE refresh_tokens SET revoked = true WHERE family = $1",
+                   1, params, error);
+}
+
+static gboolean
+pg_lock_clock (GpConn      *c,
+               const char  *user_id,
+               gint64       now,
+               gint64      *ts,
+               GError     **error)
+{
+  PgConn *conn = (PgConn *) c;
+  char now_text[32];
+  const char *params[2];
+  PGresult *result;
+
+  INT_TEXT (now_text, now);
+  params[0] = user_id;
+  params[1] = now_text;
+  if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                 2, params, error))
+    return FALSE;
+
+  /* Held until COMMIT/ROLLBACK: see the comment at the top. */
+  result = run (conn, "SELECT ts FROM sync_clock WHERE user_id = $1 FOR UPDATE", 1, params, error);
+  if (result == NULL)
+    return FALSE;
+  if (PQntuples (result) != 1)
+    {
+      PQclear (result);
+      g_set_error_literal (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED, "The clock row is missing");
+      return FALSE;
+    }
+  *ts = get_int (result, 0, 0);
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+pg_set_clock (GpConn      *c,
+              const char  *user_id,
+              gint64       ts,
+              GError     **error)
+{
+  char ts_text[32];
+  const char *params[2];
+
+  INT_TEXT (ts_text, ts);
+  params[0] = user_id;
+  params[1] = ts_text;
+  return run_done ((PgConn *) c, "UPDATE sync_clock SET ts = $2 WHERE user_id = $1", 2, params, error);
+}
+
+static gboolean
+pg_advance_clock (GpConn      *c,
+                  const char  *user_id,
+                  gint64       now,
+                  gint64      *ts,
+                  GError     **error)
+{
+  PgConn *conn = (PgConn *) c;
+  char now_text[32];
+  const char *params[2];
+  PGresult *result;
+
+  INT_TEXT (now_text, now);
+  params[0] = user_id;
+  params[1] = now_text;
+
+  /* The bump takes the same row lock as a push, so it is ordered with them; it need
+   * not wait for the WAL flush (see the vtable). */
+  if (!exec_simple (conn, "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off;", error))
+    return FALSE;
+  if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                 2, params, error))
+    goto fail;
+  result = run (conn, "UPDATE sync_clock SET ts = GREATEST (ts + 1, $2) WHERE user_id = $1 RETURNING ts",
+                2, params, error);
+  if (result == NULL)
+    goto fail;
+  if (PQntuples (result) != 1)
+    {
+      PQclear (result);
+      g_set_error_literal (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED, "The clock row is missing");
+      goto fail;
+    }
+  *ts = get_int (result, 0, 0);
+  PQclear (result);
+  return pg_commit (c, error);
+
+fail:
+  pg_rollback (c);
+  return FALSE;
+}
+
+static gboolean
+pg_get_ledger (GpConn      *c,
+               const char  *user_id,
+               const char  *push_id,
+               gboolean    *found,
+               guint       *status,
+               char       **body,
+               GError     **error)
+{
+  const char *params[] = { user_id, push_id };
+  PGresult *result = run ((PgConn *) c, "SELECT status, body FROM push_ledger WHERE user_id = $1 AND push_id = $2",
+                          2, params, error);
+
+  *found = FALSE;
+  if (result == NULL)
+    return FALSE;
+  if (PQntuples (result) > 0)
+    {
+      *found = TRUE;
+      *status = (guint) get_int (result, 0, 0);
+      *body = get_dup (result, 0, 1);
+    }
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+pg_put_ledger (GpConn      *c,
+               const char  *user_id,
+               const char  *push_id,
+               guint        status,
+               const char  *body,
+               gint64       now,
+               GError     **error)
+{
+  char status_text[32], now_text[32];
+  const char *params[5];
+
+  INT_TEXT (status_text, status);
+  INT_TEXT (now_text, now);
+  params[0] = user_id;
+  params[1] = push_id;
+  params[2] = status_text;
+  params[3] = body;
+  params[4] = now_text;
+  return run_done ((PgConn *) c,
+                   "INSERT INTO push_ledger (user_id, push_id, status, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+                   5, params, error);
+}
+
+static gboolean
+pg_get_row (GpConn      *c,
+            const char  *user_id,
+            const char  *table,
+            const char  *id,
+            GpRow       *out,
+            GError     **error)
+{
+  const char *params[] = { user_id, table, id };
+  PGresult *result = run ((PgConn *) c,
+                          "SELECT last_modified, server_created_at, deleted, created_stamp FROM records"
+                          " WHERE user_id = $1 AND tbl = $2 AND id = $3", 3, params, error);
+
+  if (result == NULL)
+    return FALSE;
+  if (PQntuples (result) > 0)
+    {
+      out->table = g_strdup (table);
+      out->id = g_strdup (id);
+      out->last_modified = get_int (result, 0, 0);
+      out->server_created_at = get_int (result, 0, 1);
+      out->deleted = get_bool (result, 0, 2);
+      out->created_stamp = get_int (result, 0, 3);
+    }
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+pg_put_row (GpConn      *c,
+            const char  *user_id,
+            const GpRow *row,
+            const char  *parent,
+            GError     **error)
+{
+  char modified_text[32], created_text[32], stamp_text[32];
+  const char *params[9];
+
+  INT_TEXT (modified_text, row->last_modified);
+  INT_TEXT (created_text, row->server_created_at);
+  INT_TEXT (stamp_text, row->created_stamp);
+  params[0] = user_id;
+  params[1] = row->table;
+  params[2] = row->id;
+
+  if (row->data == NULL)
+    {
+      params[3] = modified_text;
+      params[4] = row->deleted ? "t" : "f";
+      return run_done ((PgConn *) c,
+                       "UPDATE records SET last_modified = $4, deleted = $5,"
+                       "   deleted_at = CASE WHEN $5 THEN coalesce (deleted_at, $4) END"
+                       " WHERE user_id = $1 AND tbl = $2 AND id = $3", 5, params, error);
+    }
+
+  params[3] = row->data;
+  params[4] = parent;
+  params[5] = modified_text;
+  params[6] = created_text;
+  params[7] = row->deleted ? "t" : "f";
+  params[8] = stamp_text;
+  return run_done ((PgConn *) c,
+                   "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
+                   "                     server_created_at, created_stamp, deleted, deleted_at)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, CASE WHEN $8 THEN $6::bigint END)"
+                   " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
+                   "   data = excluded.data, parent = excluded.parent,"
+                   "   last_modified = excluded.last_modified,"
+                   "   server_created_at = excluded.server_created_at,"
+                   "   created_stamp = excluded.created_stamp,"
+                   "   deleted = excluded.deleted,"
+                   "   deleted_at = CASE WHEN excluded.deleted THEN coalesce (records.deleted_at, excluded.deleted_at) END",
+                   9, params, error);
+}
+
+static gboolean
+pg_list_children (GpConn      *c,
+                  const char  *user_id,
+                  const char  *table,
+                  const char  *parent,
+                  GPtrArray   *ids,
+                  GError     **error)
+{
+  const char *params[] = { user_id, table, parent };
+  PGresult *result = run ((PgConn *) c,
+                          "SELECT id FROM records WHERE user_id = $1 AND tbl = $2 AND parent = $3 AND NOT deleted",
+                          3, params, error);
+
+  if (result == NULL)
+    return FALSE;
+  for (int i = 0; i < PQntuples (result); i++)
+    g_ptr_array_add (ids, get_dup (result, i, 0));
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+pg_scan (GpConn        *c,
+         const GpScan  *scan,
+         GpRowFunc      func,
+         gpointer       user_data,
+         GError       **error)
+{
+  char after_text[32], upto_text[32], key_text[32], limit_text[32];
+  const char *params[9];
+  PGresult *result;
+
+  INT_TEXT (after_text, scan->after);
+  INT_TEXT (upto_text, scan->upto);
+  INT_TEXT (key_text, scan->key_modified);
+  INT_TEXT (limit_text, scan->limit);
+  params[0] = scan->user_id;
+  params[1] = scan->table;
+  params[2] = after_text;
+  params[3] = upto_text;
+  params[4] = scan->include_deleted ? "t" : "f";
+  params[5] = key_text;
+  params[6] = scan->key_id;
+  params[7] = scan->with_data ? "t" : "f";
+  params[8] = scan->limit > 0 ? limit_text : NULL;
+
+  result = run ((PgConn *) c,
+                "SELECT id, last_modified, server_created_at, deleted, CASE WHEN $8::boolean THEN data END,"
+                "       created_stamp"
+                " FROM records"
+                " WHERE user_id = $1 AND tbl = $2 AND last_modified > $3 AND last_modified <= $4"
+                "   AND ($5::boolean OR NOT deleted)"
+                "   AND ($7::text IS NULL OR (last_modified, id) > ($6::bigint, $7::text))"
+                " ORDER BY last_modified, id"
+                " LIMIT $9::bigint", 9, params, error);
+  if (result == NULL)
+    return FALSE;
+
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      GpRow row = { 0, };
+
+      row.table = (char *) scan->table;
+      row.id = PQgetvalue (result, i, 0);
+      row.last_modified = get_int (result, i, 1);
+      row.server_created_at = get_int (result, i, 2);
+      row.deleted = get_bool (result, i, 3);
+      row.data = PQgetisnull (result, i, 4) ? NULL : PQgetvalue (result, i, 4);
+      row.created_stamp = get_int (result, i, 5);
+      if (!func (&row, user_data))
+        break;
+    }
+  PQclear (result);
+  return TRUE;
+}
+
+const GpBackendVTable gp_backend_postgres_vtable = {
+  .name = "postgresql",
+  .connect = pg_connect,
+  .disconnect = pg_disconnect,
+  .is_broken = pg_is_broken,
+  .setup = pg_setup,
+  .ping = pg_ping,
+  .begin_read = pg_begin_read,
+  .begin_write = pg_begin_write,
+  .commit = pg_commit,
+  .rollback = pg_rollback,
+  .create_user = pg_create_user,
+  .find_user = pg_find_user,
+  .set_password_hash = pg_set_password_hash,
+  .insert_refresh = pg_insert_refresh,
+  .get_refresh = pg_get_refresh,
+  .mark_refresh_used = pg_mark_refresh_used,
+  .revoke_family = pg_revoke_family,
+  .lock_clock = pg_lock_clock,
+  .set_clock = pg_set_clock,
+  .advance_clock = pg_advance_clock,
+  .get_ledger = pg_get_ledger,
+  .put_ledger = pg_put_ledger,
+  .get_row = pg_get_row,
+  .put_row = pg_put_row,
+  .list_children = pg_list_children,
+  .scan = pg_scan,
+};

@@ -1,0 +1,786 @@
+/* gp-server-sqlite.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gigpilot-server"
+
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "gp-server-backend.h"
+
+/* The SQLite backend. WAL mode with synchronous=FULL: a push is acknowledged only after
+ * its commit reached the disk. Writes start with BEGIN IMMEDIATE, so SQLite's single
+ * writer lock serialises every push (and with it every user's clock); pulls run in
+ * plain read transactions on their own WAL snapshot and never wait for a push. */
+
+typedef struct
+{
+  GpConnHeader  header;
+  sqlite3      *db;
+  GHashTable   *stmts;   /* static SQL text -> sqlite3_stmt */
+} SqliteConn;
+
+static const char schema_sql[] =
+  "CREATE TABLE IF NOT EXISTS users ("
+  "  id TEXT PRIMARY KEY,"
+  "  email TEXT NOT NULL UNIQUE,"
+  "  password_hash TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS refresh_tokens ("
+  "  token_hash TEXT PRIMARY KEY,"
+  "  user_id TEXT NOT NULL,"
+  "  family TEXT NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  used_at INTEGER,"
+  "  revoked INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family);"
+  "CREATE TABLE IF NOT EXISTS sync_clock ("
+  "  user_id TEXT PRIMARY KEY,"
+  "  ts INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS records ("
+  "  user_id TEXT NOT NULL,"
+  "  tbl TEXT NOT NULL,"
+  "  id TEXT NOT NULL,"
+  "  data TEXT NOT NULL,"
+  "  parent TEXT,"
+  "  last_modified INTEGER NOT NULL,"
+  "  server_created_at INTEGER NOT NULL,"
+  "  created_stamp INTEGER NOT NULL,"
+  "  deleted INTEGER NOT NULL DEFAULT 0,"
+  "  deleted_at INTEGER,"
+  "  PRIMARY KEY (user_id, tbl, id)) WITHOUT ROWID;"
+  "CREATE INDEX IF NOT EXISTS records_changes ON records (user_id, tbl, last_modified, id);"
+  "CREATE INDEX IF NOT EXISTS records_parent ON records (user_id, tbl, parent) WHERE parent IS NOT NULL;"
+  "CREATE TABLE IF NOT EXISTS push_ledger ("
+  "  user_id TEXT NOT NULL,"
+  "  push_id TEXT NOT NULL,"
+  "  status INTEGER NOT NULL,"
+  "  body TEXT NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (user_id, push_id)) WITHOUT ROWID;";
+
+static gboolean
+set_sqlite_error (SqliteConn  *conn,
+                  GError     **error)
+{
+  g_set_error (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED,
+               "SQLite: %s", sqlite3_errmsg (conn->db));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+get_stmt (SqliteConn  *conn,
+          const char  *sql,
+          GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (conn->stmts, sql);
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  if (sqlite3_prepare_v3 (conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (conn, error);
+      return NULL;
+    }
+
+  g_hash_table_insert (conn->stmts, (gpointer) sql, stmt);
+  return stmt;
+}
+
+static gboolean
+exec_sql (SqliteConn  *conn,
+          const char  *sql,
+          GError     **error)
+{
+  char *msg = NULL;
+
+  if (sqlite3_exec (conn->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED, "SQLite: %s", msg);
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Runs a statement that returns no rows (or whose rows do not matter). */
+static gboolean
+step_done (SqliteConn    *conn,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           i)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, i);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static GpConn *
+sqlite_connect (GpBackend  *backend,
+                GError    **error)
+{
+  SqliteConn *conn = g_new0 (SqliteConn, 1);
+  int rc;
+
+  conn->header.backend = backend;
+  conn->stmts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) sqlite3_finalize);
+
+  rc = sqlite3_open_v2 (backend->location, &conn->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      if (conn->db != NULL)
+        set_sqlite_error (conn, error);
+      else
+        g_set_error_literal (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED,
+                             "SQLite: out of memory");
+      goto fail;
+    }
+
+  sqlite3_extended_result_codes (conn->db, 1);
+  sqlite3_busy_timeout (conn->db, 10000);
+
+  if (!exec_sql (conn, "PRAGMA journal_mode = WAL;", error) ||
+      !exec_sql (conn, "PRAGMA synchronous = FULL;", error) ||
+      !exec_sql (conn, "PRAGMA foreign_keys = ON;", error))
+    goto fail;
+
+  return (GpConn *) conn;
+
+fail:
+  g_hash_table_unref (conn->stmts);
+  sqlite3_close_v2 (conn->db);
+  g_free (conn);
+  return NULL;
+}
+
+static void
+sqlite_disconnect (GpConn *c)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+
+  g_hash_table_unref (conn->stmts);
+  sqlite3_close_v2 (conn->db);
+  g_free (conn);
+}
+
+static gboolean
+sqlite_is_broken (GpConn *c)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+
+  /* A connection left inside a transaction by a bug would block every writer. */
+  return !sqlite3_get_autocommit (conn->db);
+}
+
+static gboolean
+sqlite_setup (GpConn  *c,
+              GError **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+
+  if (!exec_sql (conn, "BEGIN IMMEDIATE;", error))
+    return FALSE;
+  if (!exec_sql (conn, schema_sql, error) || !exec_sql (conn, "PRAGMA user_version = 1;", error))
+    {
+      exec_sql (conn, "ROLLBACK;", NULL);
+      return FALSE;
+    }
+  return exec_sql (conn, "COMMIT;", error);
+}
+
+static gboolean
+sqlite_ping (GpConn  *c,
+             GError **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt = get_stmt (conn, "SELECT count(*) FROM sync_clock", error);
+
+  return stmt != NULL && step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_begin_read (GpConn  *c,
+                   GError **error)
+{
+  return exec_sql ((SqliteConn *) c, "BEGIN DEFERRED;", error);
+}
+
+static gboolean
+sqlite_begin_write (GpConn  *c,
+                    GError **error)
+{
+  return exec_sql ((SqliteConn *) c, "BEGIN IMMEDIATE;", error);
+}
+
+static gboolean
+sqlite_commit (GpConn  *c,
+               GError **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+
+  if (!exec_sql (conn, "COMMIT;", error))
+    {
+      if (!sqlite3_get_autocommit (conn->db))
+        exec_sql (conn, "ROLLBACK;", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+sqlite_rollback (GpConn *c)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+
+  if (!sqlite3_get_autocommit (conn->db))
+    exec_sql (conn, "ROLLBACK;", NULL);
+}
+
+static gboolean
+sqlite_create_user (GpConn      *c,
+                    const char  *user_id,
+                    const char  *email,
+                    const char  *password_hash,
+                    gint64       now,
+                    GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = get_stmt (conn, "INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, email, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, password_hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, now);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    {
+      g_set_error_literal (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_EXISTS, "The account exists");
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+
+  stmt = get_stmt (conn, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, now);
+  return step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_find_user (GpConn      *c,
+                  const char  *email,
+                  char       **user_id,
+                  char       **password_hash,
+                  GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = get_stmt (conn, "SELECT id, password_hash FROM users WHERE email = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, email, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *user_id = column_dup (stmt, 0);
+      *password_hash = column_dup (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+static gboolean
+sqlite_set_password_hash (GpConn      *c,
+                          const char  *user_id,
+                          const char  *password_hash,
+                          GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+
+  stmt = get_stmt (conn, "UPDATE users SET password_hash = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, password_hash, -1, SQLITE_TRANSIENT);
+  return step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_insert_refresh (GpConn      *c,
+                       const char  *token_hash,
+                       const char  *user_id,
+                       const char  *family,
+                       gint64       expires_at,
+                       gint64       now,
+                       GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+
+  stmt = get_stmt (conn,
+                   "INSERT INTO refresh_tokens (token_hash, user_id, family, expires_at, created_at)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, family, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, expires_at);
+  sqlite3_bind_int64 (stmt, 5, now);
+  return step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_get_refresh (GpConn        *c,
+                    const char    *token_hash,
+                    GpRefreshRow  *out,
+                    GError       **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = get_stmt (conn,
+                   "SELECT user_id, family, expires_at, used_at IS NOT NULL, revoked"
+                   " FROM refresh_tokens WHERE token_hash = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      out->user_id = column_dup (stmt, 0);
+      out->family = column_dup (stmt, 1);
+      out->expires_at = sqlite3_column_int64 (stmt, 2);
+      out->used = sqlite3_column_int (stmt, 3) != 0;
+      out->revoked = sqlite3_column_int (stmt, 4) != 0;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+static gboolean
+sqlite_mark_refresh_used (GpConn      *c,
+                          const char  *token_hash,
+                          gint64       now,
+                          GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+
+  stmt = get_stmt (conn, "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, now);
+  return step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_revoke_family (GpConn      *c,
+                      const char  *family,
+                      GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+
+  stmt = get_stmt (conn, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, family, -1, SQLITE_TRANSIENT);
+  return step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_lock_clock (GpConn      *c,
+                   const char  *user_id,
+                   gint64       now,
+                   gint64      *ts,
+                   GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  /* BEGIN IMMEDIATE already holds the database's write lock. */
+  stmt = get_stmt (conn, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, now);
+  if (!step_done (conn, stmt, error))
+    return FALSE;
+
+  stmt = get_stmt (conn, "SELECT ts FROM sync_clock WHERE user_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *ts = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+static gboolean
+sqlite_set_clock (GpConn      *c,
+                  const char  *user_id,
+                  gint64       ts,
+                  GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+
+  stmt = get_stmt (conn, "UPDATE sync_clock SET ts = ?2 WHERE user_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, ts);
+  return step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_advance_clock (GpConn      *c,
+                      const char  *user_id,
+                      gint64       now,
+                      gint64      *ts,
+                      GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  gboolean ok = FALSE;
+  int rc;
+
+  /* No fsync for this commit: the next FULL commit (any push) syncs the WAL with it. */
+  if (!exec_sql (conn, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;", error))
+    goto out;
+
+  stmt = get_stmt (conn, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    goto out;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, now);
+  if (!step_done (conn, stmt, error))
+    goto out;
+
+  stmt = get_stmt (conn, "UPDATE sync_clock SET ts = max (ts + 1, ?2) WHERE user_id = ?1 RETURNING ts", error);
+  if (stmt == NULL)
+    goto out;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, now);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *ts = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (conn, error);
+      goto out;
+    }
+
+  ok = exec_sql (conn, "COMMIT;", error);
+
+out:
+  if (!sqlite3_get_autocommit (conn->db))
+    exec_sql (conn, "ROLLBACK;", NULL);
+  exec_sql (conn, "PRAGMA synchronous = FULL;", NULL);
+  return ok;
+}
+
+static gboolean
+sqlite_get_ledger (GpConn      *c,
+                   const char  *user_id,
+                   const char  *push_id,
+                   gboolean    *found,
+                   guint       *status,
+                   char       **body,
+                   GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *found = FALSE;
+  stmt = get_stmt (conn, "SELECT status, body FROM push_ledger WHERE user_id = ?1 AND push_id = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, push_id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *found = TRUE;
+      *status = sqlite3_column_int (stmt, 0);
+      *body = column_dup (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+static gboolean
+sqlite_put_ledger (GpConn      *c,
+                   const char  *user_id,
+                   const char  *push_id,
+                   guint        status,
+                   const char  *body,
+                   gint64       now,
+                   GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+
+  stmt = get_stmt (conn,
+                   "INSERT INTO push_ledger (user_id, push_id, status, body, created_at)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, push_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 3, status);
+  sqlite3_bind_text (stmt, 4, body, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 5, now);
+  return step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_get_row (GpConn      *c,
+                const char  *user_id,
+                const char  *table,
+                const char  *id,
+                GpRow       *out,
+                GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = get_stmt (conn,
+                   "SELECT last_modified, server_created_at, deleted, created_stamp FROM records"
+                   " WHERE user_id = ?1 AND tbl = ?2 AND id = ?3", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, table, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      out->table = g_strdup (table);
+      out->id = g_strdup (id);
+      out->last_modified = sqlite3_column_int64 (stmt, 0);
+      out->server_created_at = sqlite3_column_int64 (stmt, 1);
+      out->deleted = sqlite3_column_int (stmt, 2) != 0;
+      out->created_stamp = sqlite3_column_int64 (stmt, 3);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+static gboolean
+sqlite_put_row (GpConn      *c,
+                const char  *user_id,
+                const GpRow *row,
+                const char  *parent,
+                GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+
+  if (row->data != NULL)
+    stmt = get_stmt (conn,
+                     "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
+                     "                     server_created_at, created_stamp, deleted, deleted_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, CASE WHEN ?8 THEN ?6 END)"
+                     " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
+                     "   data = excluded.data, parent = excluded.parent,"
+                     "   last_modified = excluded.last_modified,"
+                     "   server_created_at = excluded.server_created_at,"
+                     "   created_stamp = excluded.created_stamp,"
+                     "   deleted = excluded.deleted,"
+                     "   deleted_at = CASE WHEN excluded.deleted THEN coalesce (records.deleted_at, excluded.deleted_at) END",
+                     error);
+  else
+    stmt = get_stmt (conn,
+                     "UPDATE records SET last_modified = ?6, deleted = ?8,"
+                     "   deleted_at = CASE WHEN ?8 THEN coalesce (deleted_at, ?6) END"
+                     " WHERE user_id = ?1 AND tbl = ?2 AND id = ?3",
+                     error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, row->table, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, row->id, -1, SQLITE_TRANSIENT);
+  if (row->data != NULL)
+    {
+      sqlite3_bind_text (stmt, 4, row->data, -1, SQLITE_TRANSIENT);
+      if (parent != NULL)
+        sqlite3_bind_text (stmt, 5, parent, -1, SQLITE_TRANSIENT);
+    }
+  sqlite3_bind_int64 (stmt, 6, row->last_modified);
+  if (row->data != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 7, row->server_created_at);
+      sqlite3_bind_int64 (stmt, 9, row->created_stamp);
+    }
+  sqlite3_bind_int (stmt, 8, row->deleted ? 1 : 0);
+  return step_done (conn, stmt, error);
+}
+
+static gboolean
+sqlite_list_children (GpConn      *c,
+                      const char  *user_id,
+                      const char  *table,
+                      const char  *parent,
+                      GPtrArray   *ids,
+                      GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = get_stmt (conn,
+                   "SELECT id FROM records"
+                   " WHERE user_id = ?1 AND tbl = ?2 AND parent = ?3 AND deleted = 0", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, table, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, parent, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, column_dup (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+static gboolean
+sqlite_scan (GpConn        *c,
+             const GpScan  *scan,
+             GpRowFunc      func,
+             gpointer       user_data,
+             GError       **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = get_stmt (conn,
+                   "SELECT id, last_modified, server_created_at, deleted, CASE WHEN ?8 THEN data END,"
+                   "       created_stamp"
+                   " FROM records"
+                   " WHERE user_id = ?1 AND tbl = ?2 AND last_modified > ?3 AND last_modified <= ?4"
+                   "   AND (?5 OR deleted = 0)"
+                   "   AND (?7 IS NULL OR (last_modified, id) > (?6, ?7))"
+                   " ORDER BY last_modified, id"
+                   " LIMIT ?9", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, scan->user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, scan->table, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, scan->after);
+  sqlite3_bind_int64 (stmt, 4, scan->upto);
+  sqlite3_bind_int (stmt, 5, scan->include_deleted ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 6, scan->key_modified);
+  if (scan->key_id != NULL)
+    sqlite3_bind_text (stmt, 7, scan->key_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 8, scan->with_data ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 9, scan->limit > 0 ? (gint64) scan->limit : -1);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      GpRow row = { 0, };
+
+      row.table = (char *) scan->table;
+      row.id = (char *) sqlite3_column_text (stmt, 0);
+      row.last_modified = sqlite3_column_int64 (stmt, 1);
+      row.server_created_at = sqlite3_column_int64 (stmt, 2);
+      row.deleted = sqlite3_column_int (stmt, 3) != 0;
+      row.data = (char *) sqlite3_column_text (stmt, 4);
+      row.created_stamp = sqlite3_column_int64 (stmt, 5);
+      if (!func (&row, user_data))
+        {
+          rc = SQLITE_DONE;
+          break;
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+const GpBackendVTable gp_backend_sqlite_vtable = {
+  .name = "sqlite",
+  .connect = sqlite_connect,
+  .disconnect = sqlite_disconnect,
+  .is_broken = sqlite_is_broken,
+  .setup = sqlite_setup,
+  .ping = sqlite_ping,
+  .begin_read = sqlite_begin_read,
+  .begin_write = sqlite_begin_write,
+  .commit = sqlite_commit,
+  .rollback = sqlite_rollback,
+  .create_user = sqlite_create_user,
+  .find_user = sqlite_find_user,
+  .set_password_hash = sqlite_set_password_hash,
+  .insert_refresh = sqlite_insert_refresh,
+  .get_refresh = sqlite_get_refresh,
+  .mark_refresh_used = sqlite_mark_refresh_used,
+  .revoke_family = sqlite_revoke_family,
+  .lock_clock = sqlite_lock_clock,
+  .set_clock = sqlite_set_clock,
+  .advance_clock = sqlite_advance_clock,
+  .get_ledger = sqlite_get_ledger,
+  .put_ledger = sqlite_put_ledger,
+  .get_row = sqlite_get_row,
+  .put_row = sqlite_put_row,
+  .list_children = sqlite_list_children,
+  .scan = sqlite_scan,
+};

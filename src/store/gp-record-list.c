@@ -1,0 +1,897 @@
+/* gp-record-list.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gigpilot-store"
+
+#include "config.h"
+
+#include "gp-record-list.h"
+
+#include <string.h>
+
+#include "gp-schema.h"
+#include "gp-store-private.h"
+
+/* A GListModel of the live rows of one table, filtered and sorted by SQLite.
+ *
+ * A (re)load runs one query on the store thread and swaps the whole array in. After that,
+ * each "changed" emission of the store adds its ids to a pending set; one refetch at a time
+ * reads just those ids (with the current filter) and splices the results in with a single
+ * items-changed: rows that no longer match go, the others are placed by binary search with
+ * the comparator that mirrors the SQL ORDER BY. Changes that arrive while a refetch runs
+ * wait for the next one, so under a burst of writes the batches simply grow. */
+
+struct _GpRecordList
+{
+  GObject parent_instance;
+
+  /* Owned */
+  GpStore        *store;
+  char           *table_name;
+  GPtrArray      *items;        /* GpRecord, in order */
+  GHashTable     *by_id;        /* id (borrowed from the record) -> GpRecord (borrowed) */
+  GHashTable     *pending_ids;  /* ids changed but not yet refetched */
+  GCancellable   *cancellable;
+  char           *filter_text;
+  char           *sort_column;
+  char           *where_column;
+  char           *where_value;
+
+  /* Borrowed */
+  const GpTable  *table;
+
+  gulong          changed_handler;
+  guint           reload_source;
+  guint           generation;
+  gboolean        descending;
+  gboolean        loading;
+  gboolean        refetching;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (GpRecordList, gp_record_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  PROP_TABLE,
+  PROP_LOADING,
+  PROP_N_ITEMS,
+  PROP_ITEM_TYPE,
+  N_PROPS,
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void refetch_pending (GpRecordList *self);
+
+static void
+release_items_func (gpointer data,
+                    gpointer user_data)
+{
+  g_ptr_array_unref (data);
+}
+
+/* Dropping 100k records costs ~100 ms of frees; records are immutable and shared only by
+ * reference, so the last references may as well go on a worker thread. */
+static void
+release_items_in_background (GPtrArray *items)
+{
+  static GThreadPool *pool = NULL;
+
+  if (items->len < 1000)
+    {
+      g_ptr_array_unref (items);
+      return;
+    }
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (release_items_func, NULL, 1, FALSE, NULL));
+
+  g_thread_pool_push (pool, items, NULL);
+}
+
+static GType
+gp_record_list_get_item_type (GListModel *model)
+{
+  return GP_TYPE_RECORD;
+}
+
+static guint
+gp_record_list_get_n_items (GListModel *model)
+{
+  return GP_RECORD_LIST (model)->items->len;
+}
+
+static gpointer
+gp_record_list_get_item (GListModel *model,
+                         guint       position)
+{
+  GpRecordList *self = GP_RECORD_LIST (model);
+
+  if (position >= self->items->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = gp_record_list_get_item_type;
+  iface->get_n_items = gp_record_list_get_n_items;
+  iface->get_item = gp_record_list_get_item;
+}
+
+static void
+set_loading (GpRecordList *self,
+             gboolean      loading)
+{
+  if (self->loading == loading)
+    return;
+
+  self->loading = loading;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static GpQuery *
+build_query (GpRecordList *self)
+{
+  GpQuery *query = gp_query_new (self->table_name);
+
+  gp_query_set_filter_text (query, self->filter_text);
+  gp_query_set_where (query, self->where_column, self->where_value);
+  gp_query_set_order (query, self->sort_column, self->descending);
+  return query;
+}
+
+static int
+compare (GpRecordList *self,
+         GpRecord     *a,
+         GpRecord     *b)
+{
+  return _gp_store_compare_records (self->table, self->sort_column, self->descending, a, b);
+}
+
+/* The first index whose record sorts at or after @record. */
+static guint
+lower_bound (GpRecordList *self,
+             GpRecord     *record)
+{
+  guint lo = 0, hi = self->items->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (compare (self, g_ptr_array_index (self->items, mid), record) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+static void
+emit_changes (GpRecordList *self,
+              GPtrArray    *old_items)
+{
+  guint old_len = old_items->len;
+  guint new_len = self->items->len;
+  guint prefix = 0, suffix = 0;
+
+  while (prefix < old_len && prefix < new_len &&
+         g_ptr_array_index (old_items, prefix) == g_ptr_array_index (self->items, prefix))
+    prefix++;
+  while (suffix < old_len - prefix && suffix < new_len - prefix &&
+         g_ptr_array_index (old_items, old_len - 1 - suffix) ==
+         g_ptr_array_index (self->items, new_len - 1 - suffix))
+    suffix++;
+
+  if (prefix == old_len && prefix == new_len)
+    return;
+
+  g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_len - prefix - suffix,
+                              new_len - prefix - suffix);
+  if (old_len != new_len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+typedef struct
+{
+  GpRecord *record;
+  guint     insert_at;   /* in the old array */
+} Insertion;
+
+static int
+compare_insertions (gconstpointer a,
+                    gconstpointer b,
+                    gpointer      user_data)
+{
+  const Insertion *x = a, *y = b;
+
+  return compare (user_data, x->record, y->record);
+}
+
+static int
+compare_uint_desc (gconstpointer a,
+                   gconstpointer b)
+{
+  guint x = *(const guint *)a, y = *(const guint *)b;
+
+  return (x < y) - (x > y);
+}
+
+/* Few changes: memmove in place. Ranges follow from the extreme positions touched: before
+ * the first one nothing moved, and after the last removal (old) and the last insertion
+ * (new) the survivors are the same rows in the same order. */
+static void
+apply_small_batch (GpRecordList *self,
+                   GArray       *removals,
+                   GPtrArray    *fetched)
+{
+  guint old_len = self->items->len;
+  guint lo = G_MAXUINT;
+  gint64 max_removed = -1, max_inserted = -1;
+  guint suffix;
+
+  g_array_sort (removals, compare_uint_desc);
+  for (guint i = 0; i < removals->len; i++)
+    {
+      guint pos = g_array_index (removals, guint, i);
+
+      lo = MIN (lo, pos);
+      max_removed = MAX (max_removed, (gint64)pos);
+      g_ptr_array_remove_index (self->items, pos);
+    }
+
+  for (guint i = 0; i < fetched->len; i++)
+    {
+      GpRecord *record = g_ptr_array_index (fetched, i);
+      guint pos = lower_bound (self, record);
+
+      g_ptr_array_insert (self->items, (int)pos, g_object_ref (record));
+      g_hash_table_insert (self->by_id, (gpointer)gp_record_get_id (record), record);
+      lo = MIN (lo, pos);
+      max_inserted = MAX (max_inserted, (gint64)pos);
+    }
+
+  if (lo == G_MAXUINT)
+    return;
+
+  suffix = (guint)MIN ((gint64)old_len - 1 - max_removed, (gint64)self->items->len - 1 - max_inserted);
+  g_list_model_items_changed (G_LIST_MODEL (self), lo, old_len - lo - suffix,
+                              self->items->len - lo - suffix);
+  if (old_len != self->items->len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* Many changes: one pass that builds the new array, then the smallest covering range. */
+static void
+apply_large_batch (GpRecordList *self,
+                   GArray       *removals,
+                   GPtrArray    *fetched)
+{
+  g_autoptr(GPtrArray) old_items = self->items;
+  g_autoptr(GArray) insertions = g_array_sized_new (FALSE, FALSE, sizeof (Insertion), fetched->len);
+  g_autofree gboolean *removed = g_new0 (gboolean, old_items->len + 1);
+  guint next = 0;
+
+  for (guint i = 0; i < removals->len; i++)
+    removed[g_array_index (removals, guint, i)] = TRUE;
+
+  for (guint i = 0; i < fetched->len; i++)
+    {
+      Insertion ins = { g_ptr_array_index (fetched, i), 0 };
+
+      ins.insert_at = lower_bound (self, ins.record);
+      g_array_append_val (insertions, ins);
+    }
+  g_array_sort_with_data (insertions, compare_insertions, self);
+
+  self->items = g_ptr_array_new_full (old_items->len + fetched->len, g_object_unref);
+  for (guint i = 0; i <= old_items->len; i++)
+    {
+      while (next < insertions->len && g_array_index (insertions, Insertion, next).insert_at <= i)
+        {
+          GpRecord *record = g_array_index (insertions, Insertion, next).record;
+
+          g_ptr_array_add (self->items, g_object_ref (record));
+          g_hash_table_insert (self->by_id, (gpointer)gp_record_get_id (record), record);
+          next++;
+        }
+      if (i < old_items->len && !removed[i])
+        g_ptr_array_add (self->items, g_object_ref (g_ptr_array_index (old_items, i)));
+    }
+
+  emit_changes (self, old_items);
+  release_items_in_background (g_steal_pointer (&old_items));
+}
+
+/* Splices a refetch in: every id in @ids leaves, every record in @fetched (the ids' rows
+ * that still match) goes to its sorted place, then one items-changed covers it all. */
+static void
+apply_batch (GpRecordList *self,
+             GStrv         ids,
+             GPtrArray    *fetched)
+{
+  g_autoptr(GArray) removals = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      GpRecord *old = g_hash_table_lookup (self->by_id, ids[i]);
+
+      if (old != NULL)
+        {
+          guint pos = lower_bound (self, old);
+
+          g_assert (pos < self->items->len && g_ptr_array_index (self->items, pos) == old);
+          g_array_append_val (removals, pos);
+          g_hash_table_remove (self->by_id, ids[i]);
+        }
+    }
+
+  if (removals->len + fetched->len <= 64)
+    apply_small_batch (self, removals, fetched);
+  else
+    apply_large_batch (self, removals, fetched);
+}
+
+typedef struct
+{
+  GpRecordList *self;
+  guint         generation;
+  GStrv         ids;      /* NULL for a full load */
+} FetchData;
+
+static void
+fetch_data_free (FetchData *data)
+{
+  g_clear_object (&data->self);
+  g_strfreev (data->ids);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FetchData, fetch_data_free)
+
+static void
+fetched_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(FetchData) data = user_data;
+  GpRecordList *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = gp_store_query_finish (GP_STORE (object), result, &error);
+
+  /* A full load superseded this refetch and covers its ids. */
+  if (data->generation != self->generation)
+    return;
+
+  self->refetching = FALSE;
+  if (records == NULL)
+    {
+      /* Keep what the list shows; the ids are tried again with the next change. */
+      g_debug ("Refetching %s failed: %s", self->table_name, error->message);
+      for (guint i = 0; data->ids[i] != NULL; i++)
+        g_hash_table_add (self->pending_ids, g_strdup (data->ids[i]));
+      return;
+    }
+
+  apply_batch (self, data->ids, records);
+  refetch_pending (self);
+}
+
+static void
+refetch_pending (GpRecordList *self)
+{
+  g_autoptr(GpQuery) query = NULL;
+  FetchData *data;
+  GStrv ids;
+
+  if (self->loading || self->refetching || g_hash_table_size (self->pending_ids) == 0 ||
+      self->store == NULL)
+    return;
+
+  ids = (GStrv)g_hash_table_get_keys_as_array (self->pending_ids, NULL);
+  for (guint i = 0; ids[i] != NULL; i++)
+    ids[i] = g_strdup (ids[i]);
+  g_hash_table_remove_all (self->pending_ids);
+  query = build_query (self);
+  gp_query_set_ids (query, (const char * const *)ids);
+
+  data = g_new0 (FetchData, 1);
+  data->self = g_object_ref (self);
+  data->generation = self->generation;
+  data->ids = ids;
+  self->refetching = TRUE;
+  gp_store_query_async (self->store, query, self->cancellable, fetched_cb, data);
+}
+
+typedef struct
+{
+  GPtrArray  *items;
+  GHashTable *by_id;
+} Loaded;
+
+static void
+loaded_free (Loaded *loaded)
+{
+  g_clear_pointer (&loaded->by_id, g_hash_table_unref);
+  g_clear_pointer (&loaded->items, g_ptr_array_unref);
+  g_free (loaded);
+}
+
+/* Store thread: the query and the id index, so the main thread only swaps them in. */
+static gboolean
+load_run (GpStoreTxn  *txn,
+          gpointer     data,
+          GError     **error)
+{
+  Loaded *loaded;
+  GPtrArray *items = _gp_store_txn_query (txn, data, error);
+
+  if (items == NULL)
+    return FALSE;
+
+  loaded = g_new0 (Loaded, 1);
+  loaded->items = items;
+  loaded->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < items->len; i++)
+    {
+      GpRecord *record = g_ptr_array_index (items, i);
+      g_hash_table_insert (loaded->by_id, (gpointer)gp_record_get_id (record), record);
+    }
+
+  _gp_store_txn_set_result (txn, loaded, (GDestroyNotify)loaded_free);
+  return TRUE;
+}
+
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(FetchData) data = user_data;
+  GpRecordList *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) old_items = NULL;
+  g_autoptr(GHashTable) old_index = NULL;
+  gpointer value = NULL;
+  Loaded *loaded;
+  guint old_len;
+
+  if (!_gp_store_run_finish (GP_STORE (object), result, &value, &error))
+    {
+      if (data->generation == self->generation)
+        {
+          /* A failed read leaves the list as it was; the next change or reload tries again. */
+          g_debug ("Loading %s failed: %s", self->table_name, error->message);
+          set_loading (self, FALSE);
+        }
+      return;
+    }
+
+  loaded = value;
+  /* A newer load superseded this one (filter or sort changed): drop it. */
+  if (data->generation != self->generation)
+    {
+      loaded_free (loaded);
+      return;
+    }
+
+  old_items = g_steal_pointer (&self->items);
+  old_index = g_steal_pointer (&self->by_id);
+  old_len = old_items->len;
+  self->items = g_steal_pointer (&loaded->items);
+  self->by_id = g_steal_pointer (&loaded->by_id);
+  loaded_free (loaded);
+
+  if (old_len > 0 || self->items->len > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->items->len);
+  if (old_len != self->items->len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  /* The old index borrows its keys from the old records: it goes first. */
+  g_clear_pointer (&old_index, g_hash_table_unref);
+  release_items_in_background (g_steal_pointer (&old_items));
+  set_loading (self, FALSE);
+
+  refetch_pending (self);
+}
+
+static gboolean
+reload_cb (gpointer user_data)
+{
+  GpRecordList *self = user_data;
+  FetchData *data;
+
+  self->reload_source = 0;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  /* The full load covers whatever was pending. */
+  self->generation++;
+  self->refetching = FALSE;
+  g_hash_table_remove_all (self->pending_ids);
+
+  data = g_new0 (FetchData, 1);
+  data->self = g_object_ref (self);
+  data->generation = self->generation;
+  _gp_store_run_async (self->store, GP_STORE_COMMAND_READ, load_run, build_query (self),
+                       (GDestroyNotify)gp_query_free, self->cancellable, loaded_cb, data,
+                       gp_record_list_new);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_reload (GpRecordList *self)
+{
+  /* Setting filter, sort and where in a row costs one query, not three. */
+  set_loading (self, TRUE);
+  if (self->reload_source == 0)
+    self->reload_source = g_idle_add_full (G_PRIORITY_DEFAULT, reload_cb, self, NULL);
+}
+
+static void
+store_changed_cb (GpStore      *store,
+                  const char   *table,
+                  GStrv         ids,
+                  GpRecordList *self)
+{
+  if (g_strcmp0 (table, self->table_name) != 0)
+    return;
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    g_hash_table_add (self->pending_ids, g_strdup (ids[i]));
+
+  refetch_pending (self);
+}
+
+static void
+gp_record_list_constructed (GObject *object)
+{
+  GpRecordList *self = GP_RECORD_LIST (object);
+
+  G_OBJECT_CLASS (gp_record_list_parent_class)->constructed (object);
+
+  self->table = gp_schema_lookup_table (self->table_name);
+  g_return_if_fail (self->table != NULL);
+  g_return_if_fail (GP_IS_STORE (self->store));
+
+  self->changed_handler = g_signal_connect (self->store, "changed", G_CALLBACK (store_changed_cb), self);
+  queue_reload (self);
+}
+
+static void
+gp_record_list_dispose (GObject *object)
+{
+  GpRecordList *self = GP_RECORD_LIST (object);
+
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->store != NULL)
+    g_clear_signal_handler (&self->changed_handler, self->store);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (gp_record_list_parent_class)->dispose (object);
+}
+
+static void
+gp_record_list_finalize (GObject *object)
+{
+  GpRecordList *self = GP_RECORD_LIST (object);
+
+  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  if (self->items != NULL)
+    release_items_in_background (g_steal_pointer (&self->items));
+  g_clear_pointer (&self->pending_ids, g_hash_table_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->table_name, g_free);
+  g_clear_pointer (&self->filter_text, g_free);
+  g_clear_pointer (&self->sort_column, g_free);
+  g_clear_pointer (&self->where_column, g_free);
+  g_clear_pointer (&self->where_value, g_free);
+
+  G_OBJECT_CLASS (gp_record_list_parent_class)->finalize (object);
+}
+
+static void
+gp_record_list_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  GpRecordList *self = GP_RECORD_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_TABLE:
+      g_value_set_string (value, self->table_name);
+      break;
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->items->len);
+      break;
+    case PROP_ITEM_TYPE:
+      g_value_set_gtype (value, GP_TYPE_RECORD);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gp_record_list_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  GpRecordList *self = GP_RECORD_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    case PROP_TABLE:
+      self->table_name = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gp_record_list_class_init (GpRecordListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = gp_record_list_constructed;
+  object_class->dispose = gp_record_list_dispose;
+  object_class->finalize = gp_record_list_finalize;
+  object_class->get_property = gp_record_list_get_property;
+  object_class->set_property = gp_record_list_set_property;
+
+  /**
+   * GpRecordList:store:
+   *
+   * The store the rows come from.
+   */
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, GP_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GpRecordList:table:
+   *
+   * The table listed.
+   */
+  properties[PROP_TABLE] =
+    g_param_spec_string ("table", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GpRecordList:loading:
+   *
+   * Whether a full load (initial, or after a filter, sort or where change) is under way.
+   */
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GpRecordList:n-items:
+   *
+   * The number of records in the list.
+   */
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GpRecordList:item-type:
+   *
+   * Always #GpRecord.
+   */
+  properties[PROP_ITEM_TYPE] =
+    g_param_spec_gtype ("item-type", NULL, NULL, GP_TYPE_RECORD,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gp_record_list_init (GpRecordList *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->pending_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
+}
+
+/**
+ * gp_record_list_new:
+ * @store: an open #GpStore
+ * @table: the table to list
+ *
+ * Creates a list of the live records of @table and starts loading it; #GpRecordList:loading
+ * is %TRUE until the first batch is in. The default order is by "created_at".
+ *
+ * Returns: (transfer full): a new list
+ */
+GpRecordList *
+gp_record_list_new (GpStore    *store,
+                    const char *table)
+{
+  g_return_val_if_fail (GP_IS_STORE (store), NULL);
+  g_return_val_if_fail (gp_schema_lookup_table (table) != NULL, NULL);
+
+  return g_object_new (GP_TYPE_RECORD_LIST, "store", store, "table", table, NULL);
+}
+
+/**
+ * gp_record_list_get_store:
+ * @self: a #GpRecordList
+ *
+ * Returns: (transfer none): the store
+ */
+GpStore *
+gp_record_list_get_store (GpRecordList *self)
+{
+  g_return_val_if_fail (GP_IS_RECORD_LIST (self), NULL);
+
+  return self->store;
+}
+
+/**
+ * gp_record_list_get_table:
+ * @self: a #GpRecordList
+ *
+ * Returns: the table listed
+ */
+const char *
+gp_record_list_get_table (GpRecordList *self)
+{
+  g_return_val_if_fail (GP_IS_RECORD_LIST (self), NULL);
+
+  return self->table_name;
+}
+
+/**
+ * gp_record_list_get_loading:
+ * @self: a #GpRecordList
+ *
+ * Returns: whether a full load is under way
+ */
+gboolean
+gp_record_list_get_loading (GpRecordList *self)
+{
+  g_return_val_if_fail (GP_IS_RECORD_LIST (self), FALSE);
+
+  return self->loading;
+}
+
+/**
+ * gp_record_list_set_filter_text:
+ * @self: a #GpRecordList
+ * @text: (nullable): text one of the table's search columns must contain, or %NULL
+ *
+ * Filters the list (in SQLite, ASCII case-insensitively) and reloads it.
+ */
+void
+gp_record_list_set_filter_text (GpRecordList *self,
+                                const char   *text)
+{
+  g_return_if_fail (GP_IS_RECORD_LIST (self));
+
+  if (text != NULL && text[0] == '\0')
+    text = NULL;
+  if (g_strcmp0 (self->filter_text, text) == 0)
+    return;
+
+  g_free (self->filter_text);
+  self->filter_text = g_strdup (text);
+  queue_reload (self);
+}
+
+/**
+ * gp_record_list_get_filter_text:
+ * @self: a #GpRecordList
+ *
+ * Returns: (nullable): the filter text
+ */
+const char *
+gp_record_list_get_filter_text (GpRecordList *self)
+{
+  g_return_val_if_fail (GP_IS_RECORD_LIST (self), NULL);
+
+  return self->filter_text;
+}
+
+/**
+ * gp_record_list_set_sort:
+ * @self: a #GpRecordList
+ * @column: (nullable): a data column or "id"; %NULL for "created_at"
+ * @descending: whether to sort from high to low
+ *
+ * Sorts the list (in SQLite; see gp_query_set_order()) and reloads it.
+ */
+void
+gp_record_list_set_sort (GpRecordList *self,
+                         const char   *column,
+                         gboolean      descending)
+{
+  g_return_if_fail (GP_IS_RECORD_LIST (self));
+  g_return_if_fail (column == NULL || strcmp (column, "id") == 0 ||
+                    gp_schema_lookup_column (self->table, column) != NULL);
+
+  if (g_strcmp0 (self->sort_column, column) == 0 && self->descending == !!descending)
+    return;
+
+  g_free (self->sort_column);
+  self->sort_column = g_strdup (column);
+  self->descending = !!descending;
+  queue_reload (self);
+}
+
+/**
+ * gp_record_list_set_where:
+ * @self: a #GpRecordList
+ * @column: (nullable): a data column, or %NULL for no condition
+ * @value: (nullable): the value @column must equal
+ *
+ * Restricts the list to rows whose @column equals @value (e.g. one client's invoices) and
+ * reloads it.
+ */
+void
+gp_record_list_set_where (GpRecordList *self,
+                          const char   *column,
+                          const char   *value)
+{
+  g_return_if_fail (GP_IS_RECORD_LIST (self));
+  g_return_if_fail (column == NULL || strcmp (column, "id") == 0 ||
+                    gp_schema_lookup_column (self->table, column) != NULL);
+
+  if (column == NULL)
+    value = NULL;
+  if (g_strcmp0 (self->where_column, column) == 0 && g_strcmp0 (self->where_value, value) == 0)
+    return;
+
+  g_free (self->where_column);
+  g_free (self->where_value);
+  self->where_column = g_strdup (column);
+  self->where_value = g_strdup (value);
+  queue_reload (self);
+}
+
+/**
+ * gp_record_list_lookup:
+ * @self: a #GpRecordList
+ * @id: a record id
+ *
+ * Returns: (transfer none) (nullable): the record with @id if it is in the list
+ */
+GpRecord *
+gp_record_list_lookup (GpRecordList *self,
+                       const char   *id)
+{
+  g_return_val_if_fail (GP_IS_RECORD_LIST (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return g_hash_table_lookup (self->by_id, id);
+}

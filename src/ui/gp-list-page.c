@@ -1,0 +1,572 @@
+/* gp-list-page.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gigpilot-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "gp-list-page.h"
+#include "gp-money.h"
+#include "gp-record-list.h"
+#include "gp-ui-util.h"
+
+/* One page of the main window: a GtkColumnView over a GpRecordList of one table. Sorting
+ * and filtering run in SQLite (gp_record_list_set_sort/set_filter_text): the column
+ * headers' sorters are never used to sort anything, they only tell us which header the
+ * user clicked, so 100k rows never pass through a GtkSortListModel. */
+
+typedef enum
+{
+  COLUMN_TEXT,
+  COLUMN_DATE,
+  COLUMN_MONEY,
+  COLUMN_STATUS,
+  COLUMN_CLIENT,
+} ColumnKind;
+
+typedef struct
+{
+  const char *column;       /* SQL column, also what the header sorts by */
+  const char *title;        /* N_() */
+  ColumnKind  kind;
+  gboolean    expand;
+} ColumnSpec;
+
+static const ColumnSpec invoice_columns[] = {
+  { "number", N_("Number"), COLUMN_TEXT, FALSE },
+  { "client_id", N_("Client"), COLUMN_CLIENT, TRUE },
+  { "status", N_("Status"), COLUMN_STATUS, FALSE },
+  { "issued_on", N_("Issued"), COLUMN_DATE, FALSE },
+  { "due_on", N_("Due"), COLUMN_DATE, FALSE },
+  { "currency", N_("Currency"), COLUMN_TEXT, FALSE },
+};
+
+static const ColumnSpec client_columns[] = {
+  { "name", N_("Name"), COLUMN_TEXT, TRUE },
+  { "company", N_("Company"), COLUMN_TEXT, TRUE },
+  { "email", N_("Email"), COLUMN_TEXT, TRUE },
+  { "hourly_rate", N_("Hourly Rate"), COLUMN_MONEY, FALSE },
+};
+
+static const ColumnSpec ticket_columns[] = {
+  { "title", N_("Title"), COLUMN_TEXT, TRUE },
+  { "client_id", N_("Client"), COLUMN_CLIENT, FALSE },
+  { "status", N_("Status"), COLUMN_STATUS, FALSE },
+  { "priority", N_("Priority"), COLUMN_STATUS, FALSE },
+  { "due_on", N_("Due"), COLUMN_DATE, FALSE },
+};
+
+struct _GpListPage
+{
+  GtkBox parent_instance;
+
+  /* Template widgets */
+  GtkColumnView *column_view;
+  GtkStack *content_stack;
+  AdwStatusPage *empty_page;
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+
+  /* Owned */
+  char *table;
+  GpStore *store;
+  GpRecordList *records;
+  GtkSingleSelection *selection;
+  GHashTable *client_names;
+  GObject *probe_a;
+  GObject *probe_b;
+
+  /* Borrowed: set while probing the column view's sorter. */
+  const ColumnSpec *probed;
+
+  const ColumnSpec *columns;
+  guint n_columns;
+};
+
+G_DEFINE_FINAL_TYPE (GpListPage, gp_list_page, GTK_TYPE_BOX)
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  PROP_TABLE,
+  N_PROPS,
+};
+
+enum {
+  SIGNAL_RECORD_ACTIVATED,
+  N_SIGNALS,
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+update_visible_child (GpListPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  guint n = self->selection ? g_list_model_get_n_items (G_LIST_MODEL (self->selection)) : 0;
+  const char *name;
+
+  if (n > 0)
+    name = "list";
+  else if (text != NULL && text[0] != '\0')
+    name = "no-results";
+  else
+    name = "empty";
+
+  gtk_stack_set_visible_child_name (self->content_stack, name);
+}
+
+static void
+items_changed_cb (GpListPage *self)
+{
+  update_visible_child (self);
+}
+
+static void
+search_changed_cb (GpListPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (self->records != NULL)
+    gp_record_list_set_filter_text (self->records, text[0] ? text : NULL);
+  update_visible_child (self);
+}
+
+static void
+stop_search_cb (GpListPage *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+}
+
+static void
+activate_cb (GpListPage *self,
+             guint       position)
+{
+  g_autoptr(GpRecord) record = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (record != NULL)
+    g_signal_emit (self, signals[SIGNAL_RECORD_ACTIVATED], 0, record);
+}
+
+static void
+setup_cell_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  const ColumnSpec *spec = user_data;
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), spec->kind == COLUMN_MONEY ? 1.0 : 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  if (spec->kind == COLUMN_STATUS)
+    {
+      gtk_widget_set_halign (label, GTK_ALIGN_START);
+      gtk_widget_add_css_class (label, "status-pill");
+    }
+  if (spec->kind == COLUMN_MONEY)
+    gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_cell_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  const ColumnSpec *spec = user_data;
+  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
+  GpRecord *record = gtk_list_item_get_item (item);
+  GpListPage *self = g_object_get_data (G_OBJECT (factory), "gp-list-page");
+  const char *value = gp_record_get_string (record, spec->column);
+  g_autofree char *text = NULL;
+  char *old_class;
+
+  switch (spec->kind)
+    {
+    case COLUMN_MONEY:
+      if (gp_record_has_value (record, spec->column))
+        text = gp_money_format (gp_record_get_int (record, spec->column),
+                                gp_record_get_string (record, "currency"));
+      break;
+
+    case COLUMN_STATUS:
+      {
+        guint n = 0;
+        const GpUiChoice *choices;
+
+        if (strcmp (spec->column, "priority") == 0)
+          choices = _gp_ui_ticket_priorities (&n);
+        else if (strcmp (self->table, "tickets") == 0)
+          choices = _gp_ui_ticket_statuses (&n);
+        else
+          choices = _gp_ui_invoice_statuses (&n);
+
+        text = g_strdup (_gp_ui_choice_label (choices, n, value));
+        old_class = g_object_get_data (G_OBJECT (label), "gp-status-class");
+        if (old_class != NULL)
+          gtk_widget_remove_css_class (GTK_WIDGET (label), old_class);
+        if (value != NULL && value[0] != '\0')
+          {
+            char *css = g_strdup_printf ("status-%s", value);
+
+            gtk_widget_add_css_class (GTK_WIDGET (label), css);
+            g_object_set_data_full (G_OBJECT (label), "gp-status-class", css, g_free);
+          }
+        else
+          g_object_set_data (G_OBJECT (label), "gp-status-class", NULL);
+        gtk_widget_set_visible (GTK_WIDGET (label), text[0] != '\0');
+      }
+      break;
+
+    case COLUMN_CLIENT:
+      if (value != NULL && self->client_names != NULL)
+        text = g_strdup (g_hash_table_lookup (self->client_names, value));
+      break;
+
+    case COLUMN_DATE:
+    case COLUMN_TEXT:
+    default:
+      text = g_strdup (value);
+      break;
+    }
+
+  gtk_label_set_label (label, text ? text : "");
+}
+
+/* The column view's sorter compares with the sorter of the primary column first, inverted
+ * when descending. Each column's sorter records itself and answers "smaller", so one
+ * comparison of two probe objects tells which column leads and in which direction. */
+static int
+probe_compare_cb (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  GpListPage *self = g_object_get_data (G_OBJECT (a), "gp-list-page");
+  const ColumnSpec *spec = user_data;
+
+  if (self == NULL)
+    return GTK_ORDERING_EQUAL;
+
+  if (self->probed == NULL)
+    self->probed = spec;
+
+  return GTK_ORDERING_SMALLER;
+}
+
+static void
+apply_default_sort (GpListPage *self)
+{
+  if (strcmp (self->table, "invoices") == 0)
+    gp_record_list_set_sort (self->records, "number", TRUE);
+  else if (strcmp (self->table, "tickets") == 0)
+    gp_record_list_set_sort (self->records, "created_at", TRUE);
+  else
+    gp_record_list_set_sort (self->records, "name", FALSE);
+}
+
+static void
+sorter_changed_cb (GpListPage *self)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
+  GtkOrdering order;
+
+  if (self->records == NULL || sorter == NULL)
+    return;
+
+  self->probed = NULL;
+  order = gtk_sorter_compare (sorter, self->probe_a, self->probe_b);
+
+  if (self->probed != NULL && order != GTK_ORDERING_EQUAL)
+    gp_record_list_set_sort (self->records, self->probed->column, order == GTK_ORDERING_LARGER);
+  else
+    apply_default_sort (self);
+
+  self->probed = NULL;
+}
+
+static void
+add_columns (GpListPage *self)
+{
+  if (strcmp (self->table, "invoices") == 0)
+    {
+      self->columns = invoice_columns;
+      self->n_columns = G_N_ELEMENTS (invoice_columns);
+      adw_status_page_set_title (self->empty_page, _("No Invoices Yet"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Press Ctrl+N or the + button to write your first invoice."));
+    }
+  else if (strcmp (self->table, "tickets") == 0)
+    {
+      self->columns = ticket_columns;
+      self->n_columns = G_N_ELEMENTS (ticket_columns);
+      adw_status_page_set_title (self->empty_page, _("No Tickets Yet"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Keep track of work for your clients: press Ctrl+N to add a ticket."));
+      adw_status_page_set_icon_name (self->empty_page, "task-due-symbolic");
+    }
+  else
+    {
+      self->columns = client_columns;
+      self->n_columns = G_N_ELEMENTS (client_columns);
+      adw_status_page_set_title (self->empty_page, _("No Clients Yet"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Add the people and companies you work for: press Ctrl+N."));
+      adw_status_page_set_icon_name (self->empty_page, "system-users-symbolic");
+    }
+
+  for (guint i = 0; i < self->n_columns; i++)
+    {
+      const ColumnSpec *spec = &self->columns[i];
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      g_autoptr(GtkColumnViewColumn) column = NULL;
+      g_autoptr(GtkSorter) sorter = NULL;
+
+      g_object_set_data (G_OBJECT (factory), "gp-list-page", self);
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), (gpointer) spec);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), (gpointer) spec);
+
+      column = gtk_column_view_column_new (_(spec->title), factory);
+      gtk_column_view_column_set_expand (column, spec->expand);
+      gtk_column_view_column_set_resizable (column, TRUE);
+      sorter = GTK_SORTER (gtk_custom_sorter_new (probe_compare_cb, (gpointer) spec, NULL));
+      gtk_column_view_column_set_sorter (column, sorter);
+      gtk_column_view_append_column (self->column_view, column);
+    }
+}
+
+static void
+gp_list_page_constructed (GObject *object)
+{
+  GpListPage *self = GP_LIST_PAGE (object);
+
+  G_OBJECT_CLASS (gp_list_page_parent_class)->constructed (object);
+
+  if (self->table == NULL)
+    self->table = g_strdup ("clients");
+
+  add_columns (self);
+
+  if (self->store != NULL)
+    {
+      self->records = gp_record_list_new (self->store, self->table);
+      apply_default_sort (self);
+      self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->records)));
+      gtk_single_selection_set_autoselect (self->selection, TRUE);
+      g_signal_connect_object (self->selection, "items-changed",
+                               G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
+      gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+    }
+
+  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
+                           G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);
+
+  update_visible_child (self);
+}
+
+static void
+gp_list_page_dispose (GObject *object)
+{
+  GpListPage *self = GP_LIST_PAGE (object);
+
+  if (self->column_view != NULL)
+    gtk_column_view_set_model (self->column_view, NULL);
+
+  gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_LIST_PAGE);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->records);
+  g_clear_object (&self->store);
+  g_clear_object (&self->probe_a);
+  g_clear_object (&self->probe_b);
+  g_clear_pointer (&self->client_names, g_hash_table_unref);
+
+  G_OBJECT_CLASS (gp_list_page_parent_class)->dispose (object);
+}
+
+static void
+gp_list_page_finalize (GObject *object)
+{
+  GpListPage *self = GP_LIST_PAGE (object);
+
+  g_clear_pointer (&self->table, g_free);
+
+  G_OBJECT_CLASS (gp_list_page_parent_class)->finalize (object);
+}
+
+static void
+gp_list_page_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  GpListPage *self = GP_LIST_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+
+    case PROP_TABLE:
+      g_value_set_string (value, self->table);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gp_list_page_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  GpListPage *self = GP_LIST_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+
+    case PROP_TABLE:
+      self->table = g_value_dup_string (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gp_list_page_class_init (GpListPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = gp_list_page_constructed;
+  object_class->dispose = gp_list_page_dispose;
+  object_class->finalize = gp_list_page_finalize;
+  object_class->get_property = gp_list_page_get_property;
+  object_class->set_property = gp_list_page_set_property;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL,
+                         GP_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TABLE] =
+    g_param_spec_string ("table", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_RECORD_ACTIVATED] =
+    g_signal_new ("record-activated",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, GP_TYPE_RECORD);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/gigpilot/GigPilot/ui/gp-list-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, GpListPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, GpListPage, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, GpListPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, GpListPage, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, GpListPage, search_entry);
+  gtk_widget_class_bind_template_callback (widget_class, activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
+}
+
+static void
+gp_list_page_init (GpListPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
+  self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
+  g_object_set_data (self->probe_a, "gp-list-page", self);
+  g_object_set_data (self->probe_b, "gp-list-page", self);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+}
+
+GpListPage *
+gp_list_page_new (GpStore    *store,
+                  const char *table)
+{
+  return g_object_new (GP_TYPE_LIST_PAGE, "store", store, "table", table, NULL);
+}
+
+const char *
+gp_list_page_get_table (GpListPage *self)
+{
+  g_return_val_if_fail (GP_IS_LIST_PAGE (self), NULL);
+
+  return self->table;
+}
+
+/**
+ * gp_list_page_dup_selected:
+ *
+ * Returns: (transfer full) (nullable): the selected record
+ */
+GpRecord *
+gp_list_page_dup_selected (GpListPage *self)
+{
+  gpointer item;
+
+  g_return_val_if_fail (GP_IS_LIST_PAGE (self), NULL);
+
+  if (self->selection == NULL)
+    return NULL;
+
+  item = gtk_single_selection_get_selected_item (self->selection);
+  return item ? g_object_ref (item) : NULL;
+}
+
+void
+gp_list_page_start_search (GpListPage *self)
+{
+  g_return_if_fail (GP_IS_LIST_PAGE (self));
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+void
+gp_list_page_set_client_names (GpListPage *self,
+                               GHashTable *names)
+{
+  g_return_if_fail (GP_IS_LIST_PAGE (self));
+
+  if (names == self->client_names)
+    return;
+
+  g_clear_pointer (&self->client_names, g_hash_table_unref);
+  self->client_names = names ? g_hash_table_ref (names) : NULL;
+}
+
+/**
+ * gp_list_page_get_model:
+ *
+ * Returns: (transfer none) (nullable): the page's records, as sorted and filtered
+ */
+GListModel *
+gp_list_page_get_model (GpListPage *self)
+{
+  g_return_val_if_fail (GP_IS_LIST_PAGE (self), NULL);
+
+  return self->records ? G_LIST_MODEL (self->records) : NULL;
+}

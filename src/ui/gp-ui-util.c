@@ -1,0 +1,234 @@
+/* gp-ui-util.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gigpilot-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "gp-ui-util.h"
+
+static const GpUiChoice invoice_statuses[] = {
+  { "draft", N_("Draft") },
+  { "sent", N_("Sent") },
+  { "paid", N_("Paid") },
+  { "void", N_("Void") },
+};
+
+static const GpUiChoice ticket_statuses[] = {
+  { "open", N_("Open") },
+  { "in-progress", N_("In progress") },
+  { "waiting", N_("Waiting") },
+  { "done", N_("Done") },
+};
+
+static const GpUiChoice ticket_priorities[] = {
+  { "low", N_("Low") },
+  { "normal", N_("Normal") },
+  { "high", N_("High") },
+  { "urgent", N_("Urgent") },
+};
+
+const GpUiChoice *
+_gp_ui_invoice_statuses (guint *n_choices)
+{
+  *n_choices = G_N_ELEMENTS (invoice_statuses);
+  return invoice_statuses;
+}
+
+const GpUiChoice *
+_gp_ui_ticket_statuses (guint *n_choices)
+{
+  *n_choices = G_N_ELEMENTS (ticket_statuses);
+  return ticket_statuses;
+}
+
+const GpUiChoice *
+_gp_ui_ticket_priorities (guint *n_choices)
+{
+  *n_choices = G_N_ELEMENTS (ticket_priorities);
+  return ticket_priorities;
+}
+
+const char *
+_gp_ui_choice_label (const GpUiChoice *choices,
+                     guint             n_choices,
+                     const char       *value)
+{
+  if (value == NULL)
+    return "";
+
+  for (guint i = 0; i < n_choices; i++)
+    if (strcmp (choices[i].value, value) == 0)
+      return _(choices[i].label);
+
+  /* A value from a newer version of the app: show it as it is rather than nothing. */
+  return value;
+}
+
+guint
+_gp_ui_choice_index (const GpUiChoice *choices,
+                     guint             n_choices,
+                     const char       *value)
+{
+  for (guint i = 0; value != NULL && i < n_choices; i++)
+    if (strcmp (choices[i].value, value) == 0)
+      return i;
+
+  return 0;
+}
+
+GtkStringList *
+_gp_ui_choice_model (const GpUiChoice *choices,
+                     guint             n_choices)
+{
+  GtkStringList *list = gtk_string_list_new (NULL);
+
+  for (guint i = 0; i < n_choices; i++)
+    gtk_string_list_append (list, _(choices[i].label));
+
+  return list;
+}
+
+void
+_gp_ui_set_row_error (GtkWidget *row,
+                      gboolean   error)
+{
+  if (error)
+    gtk_widget_add_css_class (row, "error");
+  else
+    gtk_widget_remove_css_class (row, "error");
+}
+
+/* Fixed-point helpers: basis points shown as percent with up to two decimals, milli-units
+ * as a number with up to three decimals. The user may type a comma or a point. */
+static char *
+format_fixed (gint64 value,
+              guint  scale_digits)
+{
+  gint64 scale = scale_digits == 2 ? 100 : 1000;
+  gint64 whole = value / scale;
+  gint64 frac = ABS (value % scale);
+  g_autofree char *digits = NULL;
+  const char *sign = value < 0 && whole == 0 ? "-" : "";
+  gsize len;
+
+  if (frac == 0)
+    return g_strdup_printf ("%s%" G_GINT64_FORMAT, sign, whole);
+
+  digits = g_strdup_printf ("%0*" G_GINT64_FORMAT, (int) scale_digits, frac);
+  len = strlen (digits);
+  while (len > 0 && digits[len - 1] == '0')
+    digits[--len] = '\0';
+
+  return g_strdup_printf ("%s%" G_GINT64_FORMAT ".%s", sign, whole, digits);
+}
+
+static gboolean
+parse_fixed (const char *text,
+             guint       scale_digits,
+             gint64     *out)
+{
+  g_autofree char *copy = NULL;
+  char *p;
+  gboolean negative = FALSE;
+  gint64 whole = 0, frac = 0;
+  guint n_frac = 0;
+
+  if (text == NULL)
+    return FALSE;
+
+  copy = g_strstrip (g_strdup (text));
+  p = copy;
+  if (*p == '-')
+    {
+      negative = TRUE;
+      p++;
+    }
+  if (*p == '\0')
+    return FALSE;
+
+  for (; g_ascii_isdigit (*p); p++)
+    {
+      if (whole > G_MAXINT64 / 100000)
+        return FALSE;
+      whole = whole * 10 + (*p - '0');
+    }
+
+  if (*p == '.' || *p == ',')
+    {
+      p++;
+      for (; g_ascii_isdigit (*p); p++)
+        {
+          if (n_frac == scale_digits)
+            return FALSE;
+          frac = frac * 10 + (*p - '0');
+          n_frac++;
+        }
+    }
+
+  if (*p != '\0')
+    return FALSE;
+
+  for (; n_frac < scale_digits; n_frac++)
+    frac *= 10;
+
+  *out = whole * (scale_digits == 2 ? 100 : 1000) + frac;
+  if (negative)
+    *out = -*out;
+
+  return TRUE;
+}
+
+char *
+_gp_ui_format_bp (gint64 bp)
+{
+  return format_fixed (bp, 2);
+}
+
+gboolean
+_gp_ui_parse_bp (const char *text,
+                 gint64     *bp)
+{
+  g_autofree char *copy = g_strdup (text ? text : "");
+  char *pct = strchr (copy, '%');
+
+  if (pct != NULL)
+    *pct = '\0';
+
+  return parse_fixed (copy, 2, bp);
+}
+
+char *
+_gp_ui_format_milli (gint64 milli)
+{
+  return format_fixed (milli, 3);
+}
+
+gboolean
+_gp_ui_parse_milli (const char *text,
+                    gint64     *milli)
+{
+  return parse_fixed (text, 3, milli);
+}
+
+gboolean
+_gp_ui_is_valid_date (const char *text)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *iso = NULL;
+
+  if (text == NULL || strlen (text) != 10)
+    return FALSE;
+
+  iso = g_strdup_printf ("%sT00:00:00Z", text);
+  dt = g_date_time_new_from_iso8601 (iso, NULL);
+
+  return dt != NULL;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# run-interop.sh BUILD-DIR
+#
+# Installs the pinned WatermelonDB client (package-lock.json) into BUILD-DIR with
+# `npm ci` when it is missing or the lock file changed, then runs interop.js against
+# $GIGPILOT_SERVER. A failed install fails the test: it never skips.
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+dest=$1
+node=${NODE:-node}
+
+if ! command -v "$node" >/dev/null 2>&1; then
+  echo "interop: node is not installed" >&2
+  exit 1
+fi
+
+mkdir -p "$dest"
+if [ ! -d "$dest/node_modules/@nozbe/watermelondb" ] || ! cmp -s "$src/package-lock.json" "$dest/package-lock.json"; then
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  if ! (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error) >&2; then
+    echo "interop: npm ci failed" >&2
+    rm -f "$dest/package-lock.json"
+    exit 1
+  fi
+fi
+
+NODE_PATH="$dest/node_modules" exec "$node" "$src/interop.js"

@@ -1,0 +1,180 @@
+/* test-templates.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Builds every template once and destroys it. A widget or property that libadwaita 1.2 /
+ * GTK 4.8 lacks makes the builder fail at run time, which these tests turn into a failure
+ * (criticals and warnings are fatal here). */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "gp-client-editor.h"
+#include "gp-conflicts-page.h"
+#include "gp-invoice-editor.h"
+#include "gp-invoice-line-row.h"
+#include "gp-list-page.h"
+#include "gp-preferences-window.h"
+#include "gp-sync-indicator.h"
+#include "gp-ticket-editor.h"
+#include "gp-window.h"
+
+static void
+wait_for_draw (GtkWidget *widget)
+{
+  gtk_test_widget_wait_for_draw (widget);
+}
+
+static void
+check_window (GtkWindow *window)
+{
+  g_object_ref (window);
+  gtk_window_present (window);
+  wait_for_draw (GTK_WIDGET (window));
+  gtk_window_destroy (window);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_finalize_object (window);
+}
+
+static void
+check_widget (GtkWidget *widget)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  g_object_ref_sink (widget);
+  gtk_window_set_child (GTK_WINDOW (window), widget);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for_draw (widget);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_finalize_object (widget);
+}
+
+static void
+test_window (void)
+{
+  check_window (g_object_new (GP_TYPE_WINDOW, NULL));
+}
+
+static void
+test_sync_indicator (void)
+{
+  g_autoptr(GpSyncStatus) status = gp_sync_status_new ();
+  GpSyncIndicator *indicator = gp_sync_indicator_new ();
+
+  gp_sync_indicator_set_status (indicator, status);
+  gp_sync_status_set_state (status, GP_SYNC_STATE_SYNCING);
+  gp_sync_status_set_sending (status, 5, 10);
+  gp_sync_status_set_state (status, GP_SYNC_STATE_ERROR);
+  gp_sync_status_set_last_error (status, "Server unreachable");
+  check_widget (GTK_WIDGET (indicator));
+}
+
+static void
+test_list_pages (void)
+{
+  check_widget (GTK_WIDGET (gp_list_page_new (NULL, "invoices")));
+  check_widget (GTK_WIDGET (gp_list_page_new (NULL, "clients")));
+  check_widget (GTK_WIDGET (gp_list_page_new (NULL, "tickets")));
+}
+
+static void
+test_conflicts_page (void)
+{
+  check_widget (GTK_WIDGET (gp_conflicts_page_new (NULL)));
+}
+
+static void
+test_invoice_line_row (void)
+{
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_list_box_append (GTK_LIST_BOX (list), GTK_WIDGET (gp_invoice_line_row_new (NULL, "EUR")));
+  check_widget (list);
+}
+
+static void
+test_editors (void)
+{
+  check_window (GTK_WINDOW (gp_client_editor_new (NULL, NULL)));
+  check_window (GTK_WINDOW (gp_invoice_editor_new (NULL, NULL, NULL)));
+  check_window (GTK_WINDOW (gp_ticket_editor_new (NULL, NULL, NULL)));
+}
+
+static void
+test_preferences (void)
+{
+  g_autoptr(GpSyncStatus) status = gp_sync_status_new ();
+
+  check_window (GTK_WINDOW (gp_preferences_window_new (status)));
+}
+
+static void
+test_shortcuts_window (void)
+{
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/io/github/gigpilot/GigPilot/ui/gp-shortcuts-window.ui");
+  GtkWindow *window = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+
+  g_assert_nonnull (window);
+  g_object_ref (window);
+  gtk_window_present (window);
+  wait_for_draw (GTK_WIDGET (window));
+  gtk_window_destroy (window);
+  g_clear_object (&builder);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_finalize_object (window);
+}
+
+static void
+test_window_with_store (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gigpilot-ui-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "test.db", NULL);
+  g_autoptr(GpStore) store = gp_store_new (path);
+  g_autoptr(GpSyncStatus) status = gp_sync_status_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+
+  g_assert_true (gp_store_open_sync (store, NULL, &error));
+  g_assert_no_error (error);
+
+  window = g_object_new (GP_TYPE_WINDOW, "store", store, "sync-status", status, NULL);
+  check_window (window);
+
+  gp_store_close (store);
+  g_clear_object (&store);
+  g_remove (path);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_remove (wal);
+    g_remove (shm);
+  }
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/ui/templates/window", test_window);
+  g_test_add_func ("/ui/templates/window-with-store", test_window_with_store);
+  g_test_add_func ("/ui/templates/sync-indicator", test_sync_indicator);
+  g_test_add_func ("/ui/templates/list-pages", test_list_pages);
+  g_test_add_func ("/ui/templates/conflicts-page", test_conflicts_page);
+  g_test_add_func ("/ui/templates/invoice-line-row", test_invoice_line_row);
+  g_test_add_func ("/ui/templates/editors", test_editors);
+  g_test_add_func ("/ui/templates/preferences", test_preferences);
+  g_test_add_func ("/ui/templates/shortcuts-window", test_shortcuts_window);
+
+  return g_test_run ();
+}

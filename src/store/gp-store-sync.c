@@ -1165,62 +1165,42 @@ apply_remote_delete (PullState   *state,
   return ok;
 }
 
+typedef struct
+{
+  char *id;
+  gboolean synced;
+} NumberHolder;
+
+static void
+number_holder_free (NumberHolder *holder)
+{
+  g_free (holder->id);
+  g_free (holder);
+}
+
 static gboolean
-check_duplicate_number (PullState   *state,
-                        const char  *id,
-                        GError     **error)
+flag_duplicate (PullState    *state,
+                const char   *number,
+                NumberHolder *pulled,
+                NumberHolder *other,
+                GError      **error)
 {
   Ctx *ctx = &state->ctx;
-  sqlite3_stmt *stmt;
-  g_autofree char *number = NULL;
-  g_autofree char *other = NULL;
-  g_autofree char *other_status = NULL;
-  g_autofree char *my_status = NULL;
-  const char *flagged;
-  const char *kept;
+  NumberHolder *flagged;
+  NumberHolder *kept;
   OpenConflict open;
   g_autoptr(JsonObject) fields = NULL;
   JsonObject *field;
-  int rc;
-
-  stmt = prepare (ctx->db, "SELECT number, _status FROM invoices WHERE id = ?1 AND _status != 'deleted'", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) == SQLITE_TEXT)
-    {
-      number = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-      my_status = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
-    }
-  sqlite3_finalize (stmt);
-  if (number == NULL || *g_strstrip (number) == '\0')
-    return TRUE;
-
-  stmt = prepare (ctx->db, "SELECT id, _status FROM invoices WHERE number = ?1 AND id != ?2 "
-                           "AND _status != 'deleted' ORDER BY id LIMIT 1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, number, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      other = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-      other_status = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
-    }
-  sqlite3_finalize (stmt);
-  if (other == NULL)
-    return TRUE;
 
   /* The invoice that has not reached the server yet is the one to renumber; if both have
    * (or neither has), the larger id, so every device flags the same invoice. */
-  if (g_str_equal (other_status, "synced") != g_str_equal (my_status, "synced"))
-    flagged = g_str_equal (other_status, "synced") ? id : other;
+  if (pulled->synced != other->synced)
+    flagged = pulled->synced ? other : pulled;
   else
-    flagged = strcmp (id, other) > 0 ? id : other;
-  kept = flagged == id ? other : id;
+    flagged = strcmp (pulled->id, other->id) > 0 ? pulled : other;
+  kept = flagged == pulled ? other : pulled;
 
-  if (!find_open_conflict (ctx, "invoices", flagged, &open, error))
+  if (!find_open_conflict (ctx, "invoices", flagged->id, &open, error))
     return FALSE;
   if (open.id != 0)
     {
@@ -1233,10 +1213,78 @@ check_duplicate_number (PullState   *state,
   json_object_set_null_member (field, "base");
   json_object_set_string_member (field, "mine", number);
   json_object_set_string_member (field, "theirs", number);
-  json_object_set_string_member (field, "other_id", kept);
+  json_object_set_string_member (field, "other_id", kept->id);
   json_object_set_object_member (fields, "number", field);
   state->n_conflicts++;
-  return save_conflict (ctx, "invoices", flagged, GP_CONFLICT_DUPLICATE_NUMBER, fields, error);
+  return save_conflict (ctx, "invoices", flagged->id, GP_CONFLICT_DUPLICATE_NUMBER, fields, error);
+}
+
+/* Finds pulled invoices whose number another live local invoice carries. One scan of the
+ * invoices per page (there is no index on the number), not one per invoice. */
+static gboolean
+check_duplicate_numbers (PullState  *state,
+                         GError    **error)
+{
+  Ctx *ctx = &state->ctx;
+  g_autoptr(GHashTable) pulled = NULL;
+  g_autoptr(GHashTable) by_number = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (state->invoice_ids->len == 0)
+    return TRUE;
+
+  pulled = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < state->invoice_ids->len; i++)
+    g_hash_table_add (pulled, g_ptr_array_index (state->invoice_ids, i));
+
+  by_number = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+  stmt = prepare (ctx->db, "SELECT id, trim(number), _status FROM invoices WHERE _status != 'deleted' "
+                           "AND number IS NOT NULL AND trim(number) != '' ORDER BY id", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *number = (const char *)sqlite3_column_text (stmt, 1);
+      GPtrArray *holders = g_hash_table_lookup (by_number, number);
+      NumberHolder *holder = g_new0 (NumberHolder, 1);
+
+      holder->id = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+      holder->synced = g_str_equal ((const char *)sqlite3_column_text (stmt, 2), "synced");
+      if (holders == NULL)
+        {
+          holders = g_ptr_array_new_with_free_func ((GDestroyNotify)number_holder_free);
+          g_hash_table_insert (by_number, g_strdup (number), holders);
+        }
+      g_ptr_array_add (holders, holder);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, ctx->db, rc, "invoice numbers");
+      return FALSE;
+    }
+
+  g_hash_table_iter_init (&iter, by_number);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *holders = value;
+
+      if (holders->len < 2)
+        continue;
+      for (guint i = 0; i < holders->len; i++)
+        {
+          NumberHolder *holder = g_ptr_array_index (holders, i);
+          NumberHolder *other = g_ptr_array_index (holders, i == 0 ? 1 : 0);
+
+          if (g_hash_table_contains (pulled, holder->id)
+              && !flag_duplicate (state, key, holder, other, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -1445,9 +1493,8 @@ apply_pull_func (GpStoreTxn  *txn,
   if (!retry_orphans (&state, outcome->next_cursor == NULL, error))
     goto out;
 
-  for (guint i = 0; i < state.invoice_ids->len; i++)
-    if (!check_duplicate_number (&state, g_ptr_array_index (state.invoice_ids, i), error))
-      goto out;
+  if (!check_duplicate_numbers (&state, error))
+    goto out;
 
   /* The cursor (or the new last_pulled_at) commits with the page it belongs to. */
   if (outcome->next_cursor != NULL)

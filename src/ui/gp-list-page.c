@@ -29,6 +29,7 @@ typedef enum
   COLUMN_MONEY,
   COLUMN_STATUS,
   COLUMN_CLIENT,
+  COLUMN_TOTAL,
 } ColumnKind;
 
 typedef struct
@@ -45,7 +46,7 @@ static const ColumnSpec invoice_columns[] = {
   { "status", N_("Status"), COLUMN_STATUS, FALSE },
   { "issued_on", N_("Issued"), COLUMN_DATE, FALSE },
   { "due_on", N_("Due"), COLUMN_DATE, FALSE },
-  { "currency", N_("Currency"), COLUMN_TEXT, FALSE },
+  { NULL, N_("Total"), COLUMN_TOTAL, FALSE },
 };
 
 static const ColumnSpec client_columns[] = {
@@ -82,6 +83,12 @@ struct _GpListPage
   GHashTable *client_names;
   GObject *probe_a;
   GObject *probe_b;
+  GCancellable *cancellable;
+  /* Invoice totals: invoice id → formatted total, computed from its lines on demand for
+   * the rows on screen only, and forgotten whenever any line changes. */
+  GHashTable *totals;
+  GHashTable *totals_pending;
+  GHashTable *total_labels;   /* bound total labels (borrowed, removed on unbind) */
 
   /* Borrowed: set while probing the column view's sorter. */
   const ColumnSpec *probed;
@@ -158,6 +165,113 @@ activate_cb (GpListPage *self,
 }
 
 static void
+show_total (GpListPage *self,
+            const char *invoice_id,
+            const char *text)
+{
+  GHashTableIter iter;
+  gpointer label;
+
+  g_hash_table_iter_init (&iter, self->total_labels);
+  while (g_hash_table_iter_next (&iter, &label, NULL))
+    if (g_strcmp0 (g_object_get_data (label, "gp-invoice-id"), invoice_id) == 0)
+      gtk_label_set_label (GTK_LABEL (label), text);
+}
+
+typedef struct
+{
+  GpListPage *self;
+  char *invoice_id;
+  char *currency;
+} TotalRequest;
+
+static void
+total_request_free (TotalRequest *request)
+{
+  g_clear_object (&request->self);
+  g_free (request->invoice_id);
+  g_free (request->currency);
+  g_free (request);
+}
+
+static void
+lines_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TotalRequest *request = user_data;
+  GpListPage *self = request->self;
+  g_autoptr(GPtrArray) lines = gp_store_query_finish (GP_STORE (object), result, NULL);
+  GpInvoiceTotals totals = { 0, };
+  g_autofree char *text = NULL;
+
+  if (lines != NULL && self->totals != NULL &&
+      g_hash_table_remove (self->totals_pending, request->invoice_id))
+    {
+      if (gp_invoice_compute_totals (lines, &totals, NULL))
+        text = gp_money_format (totals.total, request->currency);
+      g_hash_table_insert (self->totals, g_strdup (request->invoice_id),
+                           g_strdup (text ? text : "—"));
+      show_total (self, request->invoice_id, text ? text : "—");
+    }
+
+  total_request_free (request);
+}
+
+static const char *
+request_total (GpListPage *self,
+               const char *invoice_id)
+{
+  const char *cached = g_hash_table_lookup (self->totals, invoice_id);
+  g_autoptr(GpQuery) query = NULL;
+  GpRecord *invoice;
+  TotalRequest *request;
+
+  if (cached != NULL)
+    return cached;
+
+  if (self->store == NULL || g_hash_table_contains (self->totals_pending, invoice_id))
+    return "";
+
+  invoice = gp_record_list_lookup (self->records, invoice_id);
+  request = g_new0 (TotalRequest, 1);
+  request->self = g_object_ref (self);
+  request->invoice_id = g_strdup (invoice_id);
+  request->currency = g_strdup (invoice ? gp_record_get_string (invoice, "currency") : NULL);
+
+  query = gp_query_new ("invoice_lines");
+  gp_query_set_where (query, "invoice_id", invoice_id);
+  g_hash_table_add (self->totals_pending, g_strdup (invoice_id));
+  gp_store_query_async (self->store, query, self->cancellable, lines_loaded_cb, request);
+
+  return "";
+}
+
+static void
+store_changed_cb (GpListPage  *self,
+                  const char  *table,
+                  char       **ids)
+{
+  GHashTableIter iter;
+  gpointer label;
+
+  if (g_strcmp0 (table, "invoice_lines") != 0 && g_strcmp0 (table, "invoices") != 0)
+    return;
+
+  /* Line ids do not say which invoice they belong to: recompute what is on screen. */
+  g_hash_table_remove_all (self->totals);
+  g_hash_table_remove_all (self->totals_pending);
+  g_hash_table_iter_init (&iter, self->total_labels);
+  while (g_hash_table_iter_next (&iter, &label, NULL))
+    {
+      const char *id = g_object_get_data (label, "gp-invoice-id");
+
+      if (id != NULL)
+        request_total (self, id);
+    }
+}
+
+static void
 setup_cell_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                gpointer                  user_data)
@@ -165,7 +279,8 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
   const ColumnSpec *spec = user_data;
   GtkWidget *label = gtk_label_new (NULL);
 
-  gtk_label_set_xalign (GTK_LABEL (label), spec->kind == COLUMN_MONEY ? 1.0 : 0.0);
+  gtk_label_set_xalign (GTK_LABEL (label),
+                        spec->kind == COLUMN_MONEY || spec->kind == COLUMN_TOTAL ? 1.0 : 0.0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
   if (spec->kind == COLUMN_STATUS)
@@ -173,7 +288,7 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
       gtk_widget_set_halign (label, GTK_ALIGN_START);
       gtk_widget_add_css_class (label, "status-pill");
     }
-  if (spec->kind == COLUMN_MONEY)
+  if (spec->kind == COLUMN_MONEY || spec->kind == COLUMN_TOTAL)
     gtk_widget_add_css_class (label, "numeric");
   gtk_list_item_set_child (item, label);
 }
@@ -187,7 +302,7 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
   GpRecord *record = gtk_list_item_get_item (item);
   GpListPage *self = g_object_get_data (G_OBJECT (factory), "gp-list-page");
-  const char *value = gp_record_get_string (record, spec->column);
+  const char *value = spec->column ? gp_record_get_string (record, spec->column) : NULL;
   g_autofree char *text = NULL;
   char *old_class;
 
@@ -233,6 +348,13 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
         text = g_strdup (g_hash_table_lookup (self->client_names, value));
       break;
 
+    case COLUMN_TOTAL:
+      g_object_set_data_full (G_OBJECT (label), "gp-invoice-id",
+                              g_strdup (gp_record_get_id (record)), g_free);
+      g_hash_table_add (self->total_labels, label);
+      text = g_strdup (request_total (self, gp_record_get_id (record)));
+      break;
+
     case COLUMN_DATE:
     case COLUMN_TEXT:
     default:
@@ -241,6 +363,18 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
     }
 
   gtk_label_set_label (label, text ? text : "");
+}
+
+static void
+unbind_cell_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  GpListPage *self = g_object_get_data (G_OBJECT (factory), "gp-list-page");
+  GtkWidget *label = gtk_list_item_get_child (item);
+
+  if (label != NULL && self->total_labels != NULL)
+    g_hash_table_remove (self->total_labels, label);
 }
 
 /* The column view's sorter compares with the sorter of the primary column first, inverted
@@ -334,12 +468,17 @@ add_columns (GpListPage *self)
       g_object_set_data (G_OBJECT (factory), "gp-list-page", self);
       g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), (gpointer) spec);
       g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), (gpointer) spec);
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell_cb), (gpointer) spec);
 
       column = gtk_column_view_column_new (_(spec->title), factory);
       gtk_column_view_column_set_expand (column, spec->expand);
       gtk_column_view_column_set_resizable (column, TRUE);
-      sorter = GTK_SORTER (gtk_custom_sorter_new (probe_compare_cb, (gpointer) spec, NULL));
-      gtk_column_view_column_set_sorter (column, sorter);
+      /* A total is computed, not stored: SQLite cannot sort by it. */
+      if (spec->column != NULL)
+        {
+          sorter = GTK_SORTER (gtk_custom_sorter_new (probe_compare_cb, (gpointer) spec, NULL));
+          gtk_column_view_column_set_sorter (column, sorter);
+        }
       gtk_column_view_append_column (self->column_view, column);
     }
 }
@@ -365,6 +504,8 @@ gp_list_page_constructed (GObject *object)
       g_signal_connect_object (self->selection, "items-changed",
                                G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
       gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+      g_signal_connect_object (self->store, "changed", G_CALLBACK (store_changed_cb),
+                               self, G_CONNECT_SWAPPED);
     }
 
   g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
@@ -378,6 +519,7 @@ gp_list_page_dispose (GObject *object)
 {
   GpListPage *self = GP_LIST_PAGE (object);
 
+  g_cancellable_cancel (self->cancellable);
   if (self->column_view != NULL)
     gtk_column_view_set_model (self->column_view, NULL);
 
@@ -389,6 +531,10 @@ gp_list_page_dispose (GObject *object)
   g_clear_object (&self->probe_a);
   g_clear_object (&self->probe_b);
   g_clear_pointer (&self->client_names, g_hash_table_unref);
+  g_clear_pointer (&self->totals, g_hash_table_unref);
+  g_clear_pointer (&self->totals_pending, g_hash_table_unref);
+  g_clear_pointer (&self->total_labels, g_hash_table_unref);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (gp_list_page_parent_class)->dispose (object);
 }
@@ -495,6 +641,10 @@ gp_list_page_init (GpListPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->cancellable = g_cancellable_new ();
+  self->totals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->totals_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->total_labels = g_hash_table_new (NULL, NULL);
   self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
   self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
   g_object_set_data (self->probe_a, "gp-list-page", self);

@@ -80,9 +80,23 @@ try:
     number = app.label_text(main, prefix=str(__import__("datetime").date.today().year) + "-")
     tap.ok(number.endswith("0001"), f"the invoice got number {number}")
     app.find(main, "label", "Draft")
+    listed_total = app.label_text(main, contains="354")
+    tap.ok(listed_total == total, f"the invoice list shows the same total {listed_total!r}")
     app.find(main, "label", "4 changes waiting")
     tap.ok(True, "client + invoice + two lines = 4 changes waiting")
     app.screenshot("04-invoices")
+
+    # Search filters as you type (in SQLite); no match says so.
+    app.key("ctrl+f")
+    search = app.find(main, pred=lambda a: a.getRoleName() in ("text", "entry")
+                      and a.queryEditableText() is not None)
+    search.queryEditableText().setTextContents("zzz-nothing")
+    app.find(main, "label", "No Matches")
+    search.queryEditableText().setTextContents("0001")
+    app.find(main, "label", number)
+    tap.ok(True, "Ctrl+F searches: no match shows an empty state, a match shows the invoice")
+    search.queryEditableText().setTextContents("")
+    app.key("Escape")
 
     # Delete with undo.
     app.click(main, "Delete")

@@ -189,6 +189,8 @@ test_first_sync (void)
   g_autofree char *path = NULL;
   g_autofree char *email = g_strdup_printf ("large-%d@example.org", (int)getpid ());
   Ticker ticker = { 0 };
+  Ticker idle = { 0 };
+  gint64 bound_ms;
   gint64 start, elapsed_ms, hwm_before, hwm_after;
   guint tick_id;
   gint64 total = 0;
@@ -202,6 +204,12 @@ test_first_sync (void)
   store = gp_test_store_open (path);
   client = gp_sync_client_new (store, account);
   hwm_before = vm_hwm_kib ();
+
+  /* The same ticker on an idle main loop first: on a loaded machine the scheduler alone
+   * delays ticks, and only stalls beyond that are the sync's doing. */
+  tick_id = g_timeout_add (5, tick_cb, &idle);
+  gp_test_sleep (1000);
+  g_source_remove (tick_id);
 
   tick_id = g_timeout_add (5, tick_cb, &ticker);
   start = g_get_monotonic_time ();
@@ -217,12 +225,15 @@ test_first_sync (void)
   g_assert_cmpuint (gp_store_get_pending_count (store), ==, 0);
   g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM sync_meta WHERE key = 'pull_cursor'"), ==, 0);
 
+  bound_ms = MAX (max_stall_ms, 3 * idle.max_gap / 1000);
   g_test_message ("first sync of %u records: %" G_GINT64_FORMAT " ms (%.0f records/s); "
-                  "main loop max stall %.1f ms over %u ticks; VmHWM %" G_GINT64_FORMAT " KiB before, %"
+                  "main loop max stall %.1f ms over %u ticks (idle baseline %.1f ms, bound %"
+                  G_GINT64_FORMAT " ms); VmHWM %" G_GINT64_FORMAT " KiB before, %"
                   G_GINT64_FORMAT " KiB after",
                   n_records, elapsed_ms, n_records * 1000.0 / MAX (elapsed_ms, 1),
-                  ticker.max_gap / 1000.0, ticker.ticks, hwm_before, hwm_after);
-  g_assert_cmpint (ticker.max_gap / 1000, <, max_stall_ms);
+                  ticker.max_gap / 1000.0, ticker.ticks, idle.max_gap / 1000.0, bound_ms,
+                  hwm_before, hwm_after);
+  g_assert_cmpint (ticker.max_gap / 1000, <, bound_ms);
 
   g_clear_object (&client);
   gp_store_close (store);

@@ -370,3 +370,13 @@ gp_test_sync (GpSyncClient  *client,
   gp_test_wait_result (&result);
   return gp_sync_client_sync_finish (client, result, error);
 }
+
+/* Tests share one keyring per run (and the app under test reads it): leave nothing behind. */
+void
+gp_test_forget_account (const char *email)
+{
+  g_autoptr(GError) error = NULL;
+
+  secret_password_clear_sync (gp_account_get_secret_schema (), NULL, &error, "email", email, NULL);
+  g_assert_no_error (error);
+}

@@ -63,6 +63,7 @@ gint64        gp_test_count_rows       (const char   *db_path,
 GpAccount    *gp_test_account_sign_in  (const char   *uri,
                                         const char   *email,
                                         gboolean      create);
+void          gp_test_forget_account   (const char   *email);
 gboolean      gp_test_sync             (GpSyncClient *client,
                                         GError      **error);
 

@@ -78,6 +78,7 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->store_a);
   g_clear_object (&f->store_b);
   gp_test_server_free (f->server);
+  gp_test_forget_account (f->email);
   g_free (f->email);
   g_free (f->path_a);
   g_free (f->path_b);

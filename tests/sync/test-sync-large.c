@@ -238,6 +238,7 @@ test_first_sync (void)
   g_clear_object (&client);
   gp_store_close (store);
   gp_test_server_free (server);
+  gp_test_forget_account (email);
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
     g_assert_cmpint (system (cmd), ==, 0);
@@ -302,6 +303,7 @@ test_resume (void)
   g_clear_object (&client);
   gp_store_close (store);
   gp_test_server_free (server);
+  gp_test_forget_account (email);
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
     g_assert_cmpint (system (cmd), ==, 0);

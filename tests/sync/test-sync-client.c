@@ -254,7 +254,7 @@ test_converge (Fixture       *f,
   /* Device A fills every table, more rows than one push batch or pull page holds. */
   client = gp_test_save (f->store_a, "clients", NULL,
                          "{\"name\":\"Acme GmbH\",\"email\":\"billing@acme.test\",\"currency\":\"EUR\",\"hourly_rate\":9500}");
-  json = g_strdup_printf ("{\"client_id\":\"%s\",\"number\":\"2026-0001\",\"status\":\"sent\",\"issued_on\":\"2026-11-01\"}", client);
+  json = g_strdup_printf ("{\"client_id\":\"%s\",\"number\":\"2026-0001\",\"status\":\"draft\",\"issued_on\":\"2026-11-01\"}", client);
   invoice = gp_test_save (f->store_a, "invoices", NULL, json);
   g_free (json);
   json = g_strdup_printf ("{\"invoice_id\":\"%s\",\"description\":\"Consulting\",\"quantity\":2500,\"unit_price\":9500,\"tax_rate\":1900}", invoice);

@@ -63,12 +63,21 @@ fixture_set_up (Fixture       *f,
   f->b = new_client (f->store_b, f->account_b);
 }
 
+static gboolean
+not_syncing (gpointer status)
+{
+  return gp_sync_status_get_state (status) != GP_SYNC_STATE_SYNCING;
+}
+
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   gp_sync_client_stop (f->a);
   gp_sync_client_stop (f->b);
+  /* A run started by a trigger before the stop finishes first (it holds a reference). */
+  g_assert_true (gp_test_wait_until (not_syncing, gp_sync_client_get_status (f->a), 30000));
+  g_assert_true (gp_test_wait_until (not_syncing, gp_sync_client_get_status (f->b), 30000));
   g_assert_finalize_object (g_steal_pointer (&f->a));
   g_assert_finalize_object (g_steal_pointer (&f->b));
   g_clear_object (&f->account_a);

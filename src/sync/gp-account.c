@@ -535,7 +535,7 @@ store_secret (GpAccount *self,
                          "server", self->server_url,
                          "email", self->email,
                          NULL);
-  secret_password_wipe (g_steal_pointer (&text));
+  secret_password_free (g_steal_pointer (&text));
 }
 
 static void post_json (GpAccount  *self,

@@ -132,6 +132,24 @@ field (GpStore    *store,
   return g_strdup (gp_record_get_string (record, column));
 }
 
+static guint
+n_conflicts (GpStore *store)
+{
+  g_autoptr(GPtrArray) conflicts = gp_test_conflicts (store);
+
+  return conflicts->len;
+}
+
+static gboolean
+exists (GpStore    *store,
+        const char *table,
+        const char *id)
+{
+  g_autoptr(GpRecord) record = gp_test_get (store, table, id);
+
+  return record != NULL;
+}
+
 /* Account ------------------------------------------------------------------------------------ */
 
 static void
@@ -206,7 +224,7 @@ test_account_keyring (Fixture       *f,
   g_clear_object (&result);
 
   /* Sign out removes the secret; local data stays. */
-  gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Kept\"}");
+  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Kept\"}"));
   gp_sync_client_sign_out_async (f->a, FALSE, NULL, result_cb, &result);
   gp_test_wait_result (&result);
   g_assert_true (gp_sync_client_sign_out_finish (f->a, result, &error));
@@ -238,7 +256,7 @@ test_account_keyring (Fixture       *f,
   g_clear_object (&result);
 
   /* Sign out with clearing removes the local data too. */
-  gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Gone\"}");
+  g_free (gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Gone\"}"));
   gp_sync_client_sign_out_async (f->b, TRUE, NULL, result_cb, &result);
   gp_test_wait_result (&result);
   g_assert_true (gp_sync_client_sign_out_finish (f->b, result, &error));
@@ -288,9 +306,9 @@ test_converge (Fixture       *f,
   g_assert_null (gp_sync_status_get_last_error (gp_sync_client_get_status (f->a)));
 
   /* Edits and deletes on both sides, to different records. */
-  gp_test_save (f->store_a, "clients", client, "{\"email\":\"accounts@acme.test\"}");
-  gp_test_save (f->store_b, "clients", client, "{\"notes\":\"Pays late\"}");
-  gp_test_save (f->store_b, "invoice_lines", line, "{\"quantity\":3000}");
+  g_free (gp_test_save (f->store_a, "clients", client, "{\"email\":\"accounts@acme.test\"}"));
+  g_free (gp_test_save (f->store_b, "clients", client, "{\"notes\":\"Pays late\"}"));
+  g_free (gp_test_save (f->store_b, "invoice_lines", line, "{\"quantity\":3000}"));
   gp_test_delete (f->store_a, "tickets", ticket);
   gp_test_delete (f->store_b, "clients", client_b);
 
@@ -303,8 +321,8 @@ test_converge (Fixture       *f,
   g_free (name);
   name = field (f->store_a, "clients", client, "notes");
   g_assert_cmpstr (name, ==, "Pays late");
-  g_assert_null (gp_test_get (f->store_b, "tickets", ticket));
-  g_assert_null (gp_test_get (f->store_a, "clients", client_b));
+  g_assert_false (exists (f->store_b, "tickets", ticket));
+  g_assert_false (exists (f->store_a, "clients", client_b));
   g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT quantity FROM invoice_lines"), ==, 3000);
   g_assert_cmpuint (gp_store_get_conflict_count (f->store_a), ==, 0);
   g_assert_cmpuint (gp_store_get_conflict_count (f->store_b), ==, 0);
@@ -359,8 +377,8 @@ test_conflict_edit (Fixture       *f,
       sync_ok (f->b);
 
       /* Both edit name and notes to different values; only B edits email. */
-      gp_test_save (f->store_a, "clients", id, "{\"name\":\"A name\",\"notes\":\"A notes\"}");
-      gp_test_save (f->store_b, "clients", id, "{\"name\":\"B name\",\"notes\":\"B notes\",\"email\":\"b@x.test\"}");
+      g_free (gp_test_save (f->store_a, "clients", id, "{\"name\":\"A name\",\"notes\":\"A notes\"}"));
+      g_free (gp_test_save (f->store_b, "clients", id, "{\"name\":\"B name\",\"notes\":\"B notes\",\"email\":\"b@x.test\"}"));
       /* B also has an unrelated change that must keep syncing. */
       other = gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Unrelated\"}");
 
@@ -375,7 +393,7 @@ test_conflict_edit (Fixture       *f,
       assert_field (conflict->fields, "name", "Base", "B name", "A name");
       assert_field (conflict->fields, "notes", "base", "B notes", "A notes");
       g_assert_cmpuint (gp_sync_status_get_conflict_count (gp_sync_client_get_status (f->b)), ==, 1);
-      g_assert_cmpuint (gp_test_conflicts (f->store_a)->len, ==, 0);
+      g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
 
       /* Held back: A does not see B's side of the record, but does get the unrelated one. */
       sync_ok (f->a);
@@ -405,7 +423,7 @@ test_conflict_edit (Fixture       *f,
                                       resolutions[r] == GP_RESOLUTION_PER_FIELD
                                       ? "{\"name\":\"theirs\",\"notes\":\"mine\"}" : NULL, &error));
       g_assert_no_error (error);
-      g_assert_cmpuint (gp_test_conflicts (f->store_b)->len, ==, 0);
+      g_assert_cmpuint (n_conflicts (f->store_b), ==, 0);
       g_assert_false (gp_test_resolve (f->store_b, "clients", id, resolutions[r], NULL, &error));
       g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_NOT_FOUND);
       g_clear_error (&error);
@@ -414,8 +432,8 @@ test_conflict_edit (Fixture       *f,
       sync_ok (f->a);
       sync_ok (f->b);
       assert_converged (f);
-      g_assert_cmpuint (gp_test_conflicts (f->store_a)->len, ==, 0);
-      g_assert_cmpuint (gp_test_conflicts (f->store_b)->len, ==, 0);
+      g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
+      g_assert_cmpuint (n_conflicts (f->store_b), ==, 0);
       value = field (f->store_a, "clients", id, "name");
       g_assert_cmpstr (value, ==, expected_name[r]);
       g_clear_pointer (&value, g_free);
@@ -445,11 +463,11 @@ test_conflict_delete (Fixture       *f,
   /* Remote delete vs local edit: A deletes, B edits. */
   gp_test_delete (f->store_a, "clients", restore);
   gp_test_delete (f->store_a, "clients", accept);
-  gp_test_save (f->store_b, "clients", restore, "{\"notes\":\"edited on B\"}");
-  gp_test_save (f->store_b, "clients", accept, "{\"notes\":\"edited on B\"}");
+  g_free (gp_test_save (f->store_b, "clients", restore, "{\"notes\":\"edited on B\"}"));
+  g_free (gp_test_save (f->store_b, "clients", accept, "{\"notes\":\"edited on B\"}"));
   /* Local delete vs remote edit: A edits, B deletes. */
-  gp_test_save (f->store_a, "clients", keep_delete, "{\"notes\":\"edited on A\"}");
-  gp_test_save (f->store_a, "clients", take_back, "{\"notes\":\"edited on A\"}");
+  g_free (gp_test_save (f->store_a, "clients", keep_delete, "{\"notes\":\"edited on A\"}"));
+  g_free (gp_test_save (f->store_a, "clients", take_back, "{\"notes\":\"edited on A\"}"));
   gp_test_delete (f->store_b, "clients", keep_delete);
   gp_test_delete (f->store_b, "clients", take_back);
 
@@ -474,8 +492,8 @@ test_conflict_delete (Fixture       *f,
         }
     }
   /* The edited record is still here; the one deleted here is still gone from lists. */
-  g_assert_nonnull (gp_test_get (f->store_b, "clients", restore));
-  g_assert_null (gp_test_get (f->store_b, "clients", keep_delete));
+  g_assert_true (exists (f->store_b, "clients", restore));
+  g_assert_false (exists (f->store_b, "clients", keep_delete));
 
   g_assert_true (gp_test_resolve (f->store_b, "clients", restore, GP_RESOLUTION_RESTORE, NULL, &error));
   g_assert_true (gp_test_resolve (f->store_b, "clients", accept, GP_RESOLUTION_ACCEPT_DELETE, NULL, &error));
@@ -487,15 +505,15 @@ test_conflict_delete (Fixture       *f,
   sync_ok (f->a);
   sync_ok (f->b);
   assert_converged (f);
-  g_assert_cmpuint (gp_test_conflicts (f->store_a)->len, ==, 0);
-  g_assert_cmpuint (gp_test_conflicts (f->store_b)->len, ==, 0);
+  g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
+  g_assert_cmpuint (n_conflicts (f->store_b), ==, 0);
 
   /* Restored after a remote delete: back as a new record, with the local edit. */
-  g_assert_null (gp_test_get (f->store_a, "clients", restore));
+  g_assert_false (exists (f->store_a, "clients", restore));
   g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT count(*) FROM clients WHERE name = 'Restore me' "
                                                   "AND notes = 'edited on B'"), ==, 1);
-  g_assert_null (gp_test_get (f->store_a, "clients", accept));
-  g_assert_null (gp_test_get (f->store_a, "clients", keep_delete));
+  g_assert_false (exists (f->store_a, "clients", accept));
+  g_assert_false (exists (f->store_a, "clients", keep_delete));
   value = field (f->store_b, "clients", take_back, "notes");
   g_assert_cmpstr (value, ==, "edited on A");
 }
@@ -527,11 +545,11 @@ test_duplicate_number (Fixture       *f,
   g_assert_cmpint (conflict->kind, ==, GP_CONFLICT_DUPLICATE_NUMBER);
   g_assert_cmpstr (gp_conflict_kind_to_string (conflict->kind), ==, "duplicate-number");
   g_assert_cmpstr (conflict->record_id, ==, inv_b);
-  g_assert_cmpuint (gp_test_conflicts (f->store_a)->len, ==, 0);
+  g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
 
   /* Held back: A never receives the duplicate. */
   sync_ok (f->a);
-  g_assert_null (gp_test_get (f->store_a, "invoices", inv_b));
+  g_assert_false (exists (f->store_a, "invoices", inv_b));
 
   /* The same number again, or none, is refused. */
   g_assert_false (gp_test_resolve (f->store_b, "invoices", inv_b, GP_RESOLUTION_PER_FIELD,
@@ -818,7 +836,10 @@ test_kill_mid_push (Fixture       *f,
   g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(DISTINCT name) FROM clients"), ==, 25);
 
   gp_sync_client_stop (client);
-  g_clear_object (&client);
+  g_assert_true (gp_test_wait_until (not_syncing, gp_sync_client_get_status (client), 30000));
+  g_assert_finalize_object (g_steal_pointer (&client));
+  g_clear_object (&via_proxy);
+  gp_test_sleep (50);
   soup_server_disconnect (proxy.soup);
   g_clear_object (&proxy.soup);
   g_clear_object (&proxy.session);

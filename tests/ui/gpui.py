@@ -188,6 +188,13 @@ class App:
             subprocess.run(["xdotool", "windowfocus", "--sync", wid], capture_output=True)
         subprocess.run(["xdotool", "key", "--clearmodifiers", keys], check=True)
 
+    def double_click(self, acc):
+        """Double-click the middle of a widget (no WM: window coordinates are screen ones)."""
+        ext = acc.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        x, y = ext.x + ext.width // 2, ext.y + ext.height // 2
+        subprocess.run(["xdotool", "mousemove", "--sync", str(x), str(y), "click", "--repeat", "2",
+                        "--delay", "80", "1"], check=True)
+
     def screenshot(self, name):
         path = os.path.join(self.artifacts, name + ".png")
         time.sleep(0.6)  # let the last frame paint

@@ -176,5 +176,24 @@ def all_names(node, out=None, depth=0):
     return out
 
 
+def descendants(node, role, depth=0, out=None):
+    """Every accessible with ROLE under NODE."""
+    if out is None:
+        out = []
+    if node is None or depth > 60:
+        return out
+    try:
+        for i in range(node.childCount):
+            c = node.getChildAtIndex(i)
+            if c is None:
+                continue
+            if c.getRoleName() == role:
+                out.append(c)
+            descendants(c, role, depth + 1, out)
+    except Exception:
+        pass
+    return out
+
+
 def temp_dir():
     return tempfile.TemporaryDirectory(prefix='gigpilot-it-')

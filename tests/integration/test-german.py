@@ -2,14 +2,19 @@
 # test-german.py GIGPILOT LOCALEDIR — needs a display; runs itself on a private bus.
 #
 # Starts the real app with LANG=de_DE.UTF-8 and the build's compiled translations, reads every
-# label, button and title through AT-SPI and checks that the German strings of po/de.po (as compiled by the build) show and
-# no English original with a German translation is left on screen.
+# label, button and title through AT-SPI and checks that the German strings of po/de.po (as
+# compiled by the build) show and no English original with a German translation is left on
+# screen. Then, on a database holding one client, the Clients page shows the hourly rate in
+# German money format (1.234,56 €).
 # Copyright 2026 The GigPilot authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import os
 import gettext
+import re
+import sqlite3
 import subprocess
+import time
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -45,8 +50,24 @@ german = set(catalog.values())
 if len(translated) < 10:
     it.fail(f'{de_mo} has only {len(translated)} translated strings')
 
+def select_page(acc, title):
+    """Selects the sidebar row whose label is TITLE (the sidebar is a selectable list)."""
+    def look():
+        for frame in it.frames(acc):
+            for item in it.descendants(frame, 'list item'):
+                if any(n == title for n in it.all_names(item)):
+                    return item
+        return None
+    item = it.wait_for(look, 15)
+    if item is None:
+        it.fail(f'no sidebar row "{title}"')
+    item.parent.querySelection().selectChild(item.getIndexInParent())
+
+
 with it.temp_dir() as tmp:
-    env = it.app_env(tmp, GIGPILOT_LOCALEDIR=localedir, **lang_env)
+    db = os.path.join(tmp, 'gigpilot.db')
+    # GIGPILOT_DATABASE also makes the instance non-unique, like every test instance.
+    env = it.app_env(tmp, GIGPILOT_LOCALEDIR=localedir, GIGPILOT_DATABASE=db, **lang_env)
     proc = it.start_app(app, env, os.path.join(tmp, 'app.log'))
     try:
         pyatspi = it.connect_a11y()
@@ -72,6 +93,37 @@ with it.temp_dir() as tmp:
             it.fail(f'English strings left untranslated on screen: {english}')
         print(f'ok 2 none of the {len(translated)} translated originals is left in English '
               f'({len(shown)} strings checked)')
-        print('1..2')
+    finally:
+        it.stop_app(proc)
+
+    # The app made its database on the first start; give it one client with an hourly rate.
+    if not it.wait_for(lambda: os.path.exists(db), 10):
+        it.fail(f'the app made no database at {db}')
+    now = int(time.time() * 1000)
+    with sqlite3.connect(db, timeout=10) as con:
+        con.execute("INSERT INTO clients (id, name, currency, hourly_rate, created_at, updated_at) "
+                    "VALUES ('gnomeittest00001', 'Muster GmbH', 'EUR', 123456, ?, ?)", (now, now))
+    con.close()
+
+    proc = it.start_app(app, env, os.path.join(tmp, 'app2.log'))
+    try:
+        acc = it.find_a11y_app(pyatspi, proc.pid, 30)
+        if acc is None:
+            it.fail('the second start never showed up on the accessibility bus: '
+                    + open(os.path.join(tmp, 'app2.log')).read())
+        select_page(acc, catalog.get('Clients', 'Clients'))
+        money = re.compile(r'^1\.234,56[\s\u00a0\u202f]€$')
+        seen = it.wait_for(lambda: [n for n in it.all_names(acc) if money.match(n)], 15)
+        if not seen:
+            names = sorted(set(it.all_names(acc)))
+            amounts = [n for n in names if '234' in n]
+            if 'de_DE.utf8' not in locales:
+                print(f'ok 3 # SKIP German money format needs the de_DE.UTF-8 locale (saw {amounts})')
+            else:
+                it.fail(f'the hourly rate is not shown as 1.234,56 €; amounts seen: {amounts}; '
+                        f'all: {names[:60]}')
+        else:
+            print(f'ok 3 the Clients page shows the hourly rate as {seen[0]!r}')
+        print('1..3')
     finally:
         it.stop_app(proc)

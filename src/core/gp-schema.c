@@ -29,6 +29,9 @@ static const char *client_search[] = { "name", "email", "company", NULL };
 static const GpColumn invoice_columns[] = {
   REF ("client_id", "clients"), TEXT ("number"), TEXT ("status"), TEXT ("currency"),
   TEXT ("issued_on"), TEXT ("due_on"), TEXT ("paid_on"), TEXT ("notes"), TEXT ("terms"), STAMPS,
+  /* "invoice" or "credit_note"; a credit note names the invoice it corrects. That is a plain
+   * text column, not a reference: the credited invoice is not the credit note's parent. */
+  TEXT ("kind"), TEXT ("credits_invoice_id"),
 };
 static const char *invoice_search[] = { "number", "notes", "status", NULL };
 
@@ -57,12 +60,37 @@ static const GpColumn time_entry_columns[] = {
 };
 static const char *time_entry_search[] = { "note", NULL };
 
+/* A payment received against an invoice (amount in the invoice's currency). */
+static const GpColumn payment_columns[] = {
+  REF ("invoice_id", "invoices"), INT ("amount"), TEXT ("paid_on"), TEXT ("method"),
+  TEXT ("note"), STAMPS,
+};
+static const char *payment_search[] = { "method", "note", NULL };
+
+/* A schedule that copies its template invoice as a new draft every period. */
+static const GpColumn recurring_columns[] = {
+  REF ("template_invoice_id", "invoices"), TEXT ("frequency"), TEXT ("starts_on"),
+  TEXT ("next_on"), TEXT ("until_on"), STAMPS,
+};
+static const char *recurring_search[] = { "frequency", NULL };
+
+/* One step of the chasing ladder for one invoice; its id is derived from (invoice, step),
+ * so two devices that draft or send the same step write the same row. */
+static const GpColumn reminder_columns[] = {
+  REF ("invoice_id", "invoices"), INT ("step"), INT ("drafted_at"), INT ("sent_at"),
+  TEXT ("sent_by_device"), TEXT ("body"), STAMPS,
+};
+static const char *reminder_search[] = { "body", NULL };
+
 static const GpTable tables[] = {
   { "clients", client_columns, G_N_ELEMENTS (client_columns), client_search, NULL },
   { "invoices", invoice_columns, G_N_ELEMENTS (invoice_columns), invoice_search, "client_id" },
   { "invoice_lines", invoice_line_columns, G_N_ELEMENTS (invoice_line_columns), invoice_line_search, "invoice_id" },
   { "tickets", ticket_columns, G_N_ELEMENTS (ticket_columns), ticket_search, "client_id" },
   { "time_entries", time_entry_columns, G_N_ELEMENTS (time_entry_columns), time_entry_search, "ticket_id" },
+  { "payments", payment_columns, G_N_ELEMENTS (payment_columns), payment_search, "invoice_id" },
+  { "recurring", recurring_columns, G_N_ELEMENTS (recurring_columns), recurring_search, "template_invoice_id" },
+  { "reminders", reminder_columns, G_N_ELEMENTS (reminder_columns), reminder_search, "invoice_id" },
 };
 
 /**

@@ -43,7 +43,7 @@ typedef struct
 } GpTable;
 
 /* Bump when the synced tables or columns change; sent as schema_version on pull. */
-#define GP_SCHEMA_VERSION 2
+#define GP_SCHEMA_VERSION 3
 
 const GpTable  *gp_schema_get_tables     (guint       *n_tables);
 const GpTable  *gp_schema_lookup_table   (const char  *name);

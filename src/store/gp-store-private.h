@@ -127,6 +127,10 @@ char         *_gp_store_txn_save           (GpStoreTxn           *txn,
                                             const char           *id,
                                             JsonObject           *fields,
                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean      _gp_store_txn_delete         (GpStoreTxn           *txn,
+                                            const char           *table,
+                                            const char           *id,
+                                            GError              **error);
 
 /* gp_store_query_async() inside a command: the records in order, or NULL with @error. */
 GPtrArray    *_gp_store_txn_query          (GpStoreTxn           *txn,

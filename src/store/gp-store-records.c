@@ -146,6 +146,22 @@ invalid (GError     **error,
   return FALSE;
 }
 
+/* Getting paid: the columns of payments, schedules and reminders that cannot be empty. */
+static gboolean
+is_required_billing_column (const char *table,
+                            const char *column)
+{
+  static const char *required[] = {
+    "payments.invoice_id", "payments.amount", "payments.paid_on",
+    "recurring.template_invoice_id", "recurring.frequency", "recurring.next_on",
+    "reminders.invoice_id", "reminders.step",
+    NULL,
+  };
+  g_autofree char *key = g_strconcat (table, ".", column, NULL);
+
+  return g_strv_contains (required, key);
+}
+
 static gboolean
 validate_value (const GpTable  *table,
                 const GpColumn *column,
@@ -166,7 +182,8 @@ validate_value (const GpTable  *table,
           (strcmp (table->name, "tickets") == 0 && strcmp (name, "status") == 0) ||
           (strcmp (table->name, "time_entries") == 0 &&
            (strcmp (name, "ticket_id") == 0 || strcmp (name, "started_at") == 0 ||
-            strcmp (name, "billable") == 0)))
+            strcmp (name, "billable") == 0)) ||
+          is_required_billing_column (table->name, name))
         return invalid (error, _("“%s” of %s cannot be empty."), name, table->name);
       return TRUE;
     }
@@ -189,6 +206,10 @@ validate_value (const GpTable  *table,
         return invalid (error, _("A tax rate must be between 0%% and 100%%."));
       if (strcmp (name, "position") == 0 && v < 0)
         return invalid (error, _("A line position cannot be negative."));
+      if (strcmp (table->name, "payments") == 0 && strcmp (name, "amount") == 0 && v <= 0)
+        return invalid (error, _("A payment must be an amount greater than zero."));
+      if (strcmp (table->name, "reminders") == 0 && strcmp (name, "step") == 0 && (v < 1 || v > 3))
+        return invalid (error, _("A reminder step must be 1 (polite), 2 (firm) or 3 (final notice)."));
       if (strcmp (name, "billable") == 0 && v != 0 && v != 1)
         return invalid (error, _("“billable” must be 0 or 1."));
       if ((strcmp (name, "duration_ms") == 0 || strcmp (name, "hourly_rate") == 0) && v < 0)
@@ -218,6 +239,18 @@ validate_value (const GpTable  *table,
     if (strcmp (table->name, "invoices") == 0 && strcmp (name, "status") == 0 &&
         !g_strv_contains ((const char * const[]){ "draft", "sent", "paid", "void", NULL }, text))
       return invalid (error, _("“%s” is not an invoice status; use draft, sent, paid or void."), text);
+
+    if (strcmp (table->name, "invoices") == 0 && strcmp (name, "kind") == 0 &&
+        !g_strv_contains ((const char * const[]){ "invoice", "credit_note", NULL }, text))
+      return invalid (error, _("“%s” is not a kind of invoice; use invoice or credit_note."), text);
+
+    if (strcmp (table->name, "invoices") == 0 && strcmp (name, "credits_invoice_id") == 0 &&
+        !gp_schema_is_valid_id (text))
+      return invalid (error, _("“%s” is not a valid record id."), text);
+
+    if (strcmp (table->name, "recurring") == 0 && strcmp (name, "frequency") == 0 &&
+        !g_strv_contains ((const char * const[]){ "weekly", "monthly", "quarterly", "yearly", NULL }, text))
+      return invalid (error, _("“%s” is not a schedule; use weekly, monthly, quarterly or yearly."), text);
 
     if (strcmp (table->name, "tickets") == 0 && strcmp (name, "status") == 0 &&
         !g_strv_contains ((const char * const[]){ "open", "in-progress", "waiting", "done", NULL }, text))
@@ -299,6 +332,8 @@ apply_defaults (GpStoreTxn    *txn,
     {
       if (!json_object_has_member (row, "status"))
         json_object_set_string_member (row, "status", "draft");
+      if (!json_object_has_member (row, "kind"))
+        json_object_set_string_member (row, "kind", "invoice");
       if (!json_object_has_member (row, "currency"))
         {
           const char *client_id = json_object_get_string_member_with_default (row, "client_id", NULL);
@@ -359,6 +394,14 @@ check_required (const GpTable *table,
     { "invoices", "client_id" },
     { "invoice_lines", "invoice_id" },
     { "tickets", "title" },
+    { "payments", "invoice_id" },
+    { "payments", "amount" },
+    { "payments", "paid_on" },
+    { "recurring", "template_invoice_id" },
+    { "recurring", "frequency" },
+    { "recurring", "next_on" },
+    { "reminders", "invoice_id" },
+    { "reminders", "step" },
     { "time_entries", "ticket_id" },
     { "time_entries", "started_at" },
   };
@@ -395,6 +438,71 @@ check_line_arithmetic (const GpTable *table,
     return invalid (error, _("This invoice line cannot be computed: %s"), local_error->message);
 
   return TRUE;
+}
+
+/* Issued invoices are not edited in place: once sent, an invoice's money and legal fields
+ * stay as they were (corrections are credit notes), its lines are fixed, and it never goes
+ * back to draft; a void invoice stays void. Status and payment bookkeeping may change. */
+static const char *issued_fixed_columns[] = {
+  "client_id", "number", "currency", "issued_on", "kind", "credits_invoice_id", NULL,
+};
+
+static gboolean
+is_issued_status (const char *status)
+{
+  return g_strcmp0 (status, "sent") == 0 || g_strcmp0 (status, "paid") == 0 ||
+         g_strcmp0 (status, "void") == 0;
+}
+
+static gboolean
+check_issued_invoice (JsonObject  *raw,
+                      GPtrArray   *changed,
+                      JsonObject  *merged,
+                      GError     **error)
+{
+  const char *status = json_object_get_string_member_with_default (raw, "status", NULL);
+  const char *number = json_object_get_string_member_with_default (raw, "number", NULL);
+  const char *new_status = json_object_get_string_member_with_default (merged, "status", NULL);
+
+  if (!is_issued_status (status))
+    return TRUE;
+
+  if (number == NULL)
+    number = "";
+
+  for (guint i = 0; i < changed->len; i++)
+    if (g_strv_contains (issued_fixed_columns, g_ptr_array_index (changed, i)))
+      return invalid (error, _("Invoice %s has been issued, so its “%s” cannot change. Issue a credit "
+                               "note to correct it."),
+                      number, (const char *)g_ptr_array_index (changed, i));
+
+  if (g_strcmp0 (status, "void") == 0 && g_strcmp0 (new_status, "void") != 0)
+    return invalid (error, _("Invoice %s is void and stays void; issue a new invoice instead."), number);
+  if (g_strcmp0 (new_status, "draft") == 0)
+    return invalid (error, _("Invoice %s has been issued and cannot become a draft again. Issue a "
+                             "credit note to correct it."),
+                    number);
+
+  return TRUE;
+}
+
+/* A line may be added, changed or removed only while its invoice is a draft. */
+static gboolean
+check_line_editable (GpStoreTxn  *txn,
+                     const char  *invoice_id,
+                     GError     **error)
+{
+  g_autoptr(GpRecord) invoice = NULL;
+
+  if (invoice_id == NULL)
+    return TRUE;
+  invoice = _gp_store_txn_read_record (txn, gp_schema_lookup_table ("invoices"), invoice_id, FALSE, NULL);
+  if (invoice == NULL || !is_issued_status (gp_record_get_string (invoice, "status")))
+    return TRUE;
+
+  return invalid (error, _("Invoice %s has been issued, so its lines cannot change. Issue a credit note "
+                           "to correct it."),
+                  gp_record_has_value (invoice, "number") ? gp_record_get_string (invoice, "number") : "");
 }
 
 /* Save */
@@ -491,6 +599,9 @@ save_new (GpStoreTxn  *txn,
 
   if (!check_required (table, row, error) || !check_line_arithmetic (table, row, error))
     return FALSE;
+  if (strcmp (table->name, "invoice_lines") == 0 &&
+      !check_line_editable (txn, json_object_get_string_member_with_default (row, "invoice_id", NULL), error))
+    return FALSE;
   for (guint i = 0; i < table->n_columns; i++)
     if (!check_reference (txn, &table->columns[i], json_object_get_member (row, table->columns[i].name), error))
       return FALSE;
@@ -561,6 +672,12 @@ save_existing (GpStoreTxn  *txn,
     return TRUE;
 
   if (!check_line_arithmetic (table, merged, error))
+    return FALSE;
+  if (strcmp (table->name, "invoices") == 0 && !check_issued_invoice (raw, changed, merged, error))
+    return FALSE;
+  if (strcmp (table->name, "invoice_lines") == 0 &&
+      (!check_line_editable (txn, json_object_get_string_member_with_default (raw, "invoice_id", NULL), error) ||
+       !check_line_editable (txn, json_object_get_string_member_with_default (merged, "invoice_id", NULL), error)))
     return FALSE;
   for (guint i = 0; i < changed->len; i++)
     {
@@ -641,7 +758,7 @@ save_in_txn (GpStoreTxn  *txn,
       if (raw == NULL && !g_error_matches (local_error, GP_STORE_ERROR, GP_STORE_ERROR_NOT_FOUND))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
+          return NULL;
         }
     }
 
@@ -927,6 +1044,21 @@ delete_recursive (GpStoreTxn     *txn,
   return TRUE;
 }
 
+/* Inside another command: deletes a record and its children like gp_store_delete_async(). */
+gboolean
+_gp_store_txn_delete (GpStoreTxn  *txn,
+                      const char  *table,
+                      const char  *id,
+                      GError     **error)
+{
+  const GpTable *t;
+  g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (!lookup_table (table, &t, error))
+    return FALSE;
+  return delete_recursive (txn, t, id, removed, _gp_store_now_ms (), error);
+}
+
 static gboolean
 delete_run (GpStoreTxn  *txn,
             gpointer     user_data,
@@ -934,6 +1066,14 @@ delete_run (GpStoreTxn  *txn,
 {
   RecordRef *data = user_data;
   g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (strcmp (data->table->name, "invoice_lines") == 0)
+    {
+      g_autoptr(GpRecord) line = _gp_store_txn_read_record (txn, data->table, data->id, FALSE, NULL);
+
+      if (line != NULL && !check_line_editable (txn, gp_record_get_string (line, "invoice_id"), error))
+        return FALSE;
+    }
 
   if (!delete_recursive (txn, data->table, data->id, removed, _gp_store_now_ms (), error))
     return FALSE;

@@ -165,6 +165,41 @@ static const char *migrations[] = {
   "  SELECT d.docid, t.title || coalesce (' ' || t.body, '') FROM tickets t\n"
   "  JOIN estimate_docs d ON d.kind = 'ticket' AND d.ref_id = t.id\n"
   "  WHERE t._status != 'deleted' AND t.title IS NOT NULL;\n",
+
+  /* 4: getting paid — credit notes are invoices of another kind; payments, recurring
+   * schedules and chasing reminders hang off an invoice. */
+  "ALTER TABLE invoices ADD COLUMN kind TEXT;\n"
+  "ALTER TABLE invoices ADD COLUMN credits_invoice_id TEXT;\n"
+  "CREATE INDEX invoices_credits ON invoices (credits_invoice_id) WHERE credits_invoice_id IS NOT NULL;\n"
+  "CREATE TABLE payments (\n"
+  "  id TEXT PRIMARY KEY NOT NULL,\n"
+  "  invoice_id TEXT REFERENCES invoices (id) DEFERRABLE INITIALLY DEFERRED,\n"
+  "  amount INTEGER, paid_on TEXT, method TEXT, note TEXT, created_at INTEGER, updated_at INTEGER,\n"
+  SYNC_COLUMNS ",\n"
+  "  _rev INTEGER NOT NULL DEFAULT 0\n"
+  ");\n"
+  "CREATE INDEX payments_status ON payments (_status);\n"
+  "CREATE INDEX payments_invoice ON payments (invoice_id);\n"
+  "CREATE TABLE recurring (\n"
+  "  id TEXT PRIMARY KEY NOT NULL,\n"
+  "  template_invoice_id TEXT REFERENCES invoices (id) DEFERRABLE INITIALLY DEFERRED,\n"
+  "  frequency TEXT, starts_on TEXT, next_on TEXT, until_on TEXT,\n"
+  "  created_at INTEGER, updated_at INTEGER,\n"
+  SYNC_COLUMNS ",\n"
+  "  _rev INTEGER NOT NULL DEFAULT 0\n"
+  ");\n"
+  "CREATE INDEX recurring_status ON recurring (_status);\n"
+  "CREATE INDEX recurring_template ON recurring (template_invoice_id);\n"
+  "CREATE TABLE reminders (\n"
+  "  id TEXT PRIMARY KEY NOT NULL,\n"
+  "  invoice_id TEXT REFERENCES invoices (id) DEFERRABLE INITIALLY DEFERRED,\n"
+  "  step INTEGER, drafted_at INTEGER, sent_at INTEGER, sent_by_device TEXT, body TEXT,\n"
+  "  created_at INTEGER, updated_at INTEGER,\n"
+  SYNC_COLUMNS ",\n"
+  "  _rev INTEGER NOT NULL DEFAULT 0\n"
+  ");\n"
+  "CREATE INDEX reminders_status ON reminders (_status);\n"
+  "CREATE INDEX reminders_invoice ON reminders (invoice_id, step);\n",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == GP_STORE_DB_VERSION);

@@ -83,10 +83,10 @@ fixture_set_up (Fixture       *f,
 
   acme = save_ok (f->store, "clients", "{\"name\": \"Acme\", \"currency\": \"EUR\", \"hourly_rate\": 9000}");
   beta = save_ok (f->store, "clients", "{\"name\": \"Beta\", \"currency\": \"USD\"}");
-  eur1 = save_ok (f->store, "invoices", "{\"client_id\": \"%s\", \"number\": \"2026-001\", \"status\": \"paid\"}", acme);
-  eur2 = save_ok (f->store, "invoices", "{\"client_id\": \"%s\", \"number\": \"2026-002\", \"status\": \"sent\"}", acme);
-  usd = save_ok (f->store, "invoices", "{\"client_id\": \"%s\", \"number\": \"2026-003\", \"status\": \"sent\"}", beta);
-  voided = save_ok (f->store, "invoices", "{\"client_id\": \"%s\", \"number\": \"2026-004\", \"status\": \"void\"}", acme);
+  eur1 = save_ok (f->store, "invoices", "{\"client_id\": \"%s\", \"number\": \"2026-001\", \"status\": \"draft\"}", acme);
+  eur2 = save_ok (f->store, "invoices", "{\"client_id\": \"%s\", \"number\": \"2026-002\", \"status\": \"draft\"}", acme);
+  usd = save_ok (f->store, "invoices", "{\"client_id\": \"%s\", \"number\": \"2026-003\", \"status\": \"draft\"}", beta);
+  voided = save_ok (f->store, "invoices", "{\"client_id\": \"%s\", \"number\": \"2026-004\", \"status\": \"draft\"}", acme);
 
   f->logo_bakery = line (f, eur1, "Logo design for bakery", 50000);
   f->logo_brand = line (f, eur1, "Logo design and brand guide", 80000);
@@ -95,6 +95,11 @@ fixture_set_up (Fixture       *f,
   f->server = line (f, eur2, "Server migration to new host", 120000);
   f->logo_usd = line (f, usd, "Logo design", 99900);
   f->logo_void = line (f, voided, "Logo design", 1000000);
+  /* Lines are written while the invoices are drafts; issued invoices' lines are fixed. The
+   * second one stays a draft, so the edits below are allowed. */
+  g_free (gp_test_save (f->store, "invoices", eur1, "{\"status\": \"paid\"}", NULL));
+  g_free (gp_test_save (f->store, "invoices", usd, "{\"status\": \"sent\"}", NULL));
+  g_free (gp_test_save (f->store, "invoices", voided, "{\"status\": \"void\"}", NULL));
 
   f->logo_ticket = save_ok (f->store, "tickets",
                             "{\"client_id\": \"%s\", \"title\": \"Logo design for Acme\", \"body\": \"Three drafts\"}", acme);

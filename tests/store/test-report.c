@@ -52,13 +52,17 @@ invoice (GpStore    *store,
          gint64      tax_rate)
 {
   g_autofree char *id = save_ok (store, "invoices",
-                                 "{\"client_id\": \"%s\", \"status\": \"%s\", \"issued_on\": \"%s\", \"due_on\": \"%s\"}",
-                                 client, status, issued_on, due_on);
+                                 "{\"client_id\": \"%s\", \"status\": \"draft\", \"issued_on\": \"%s\", \"due_on\": \"%s\"}",
+                                 client, issued_on, due_on);
   g_autofree char *line = save_ok (store, "invoice_lines",
                                    "{\"invoice_id\": \"%s\", \"description\": \"Work\", \"quantity\": %" G_GINT64_FORMAT
                                    ", \"unit_price\": %" G_GINT64_FORMAT ", \"discount\": %" G_GINT64_FORMAT
                                    ", \"tax_rate\": %" G_GINT64_FORMAT "}",
                                    id, quantity, unit_price, discount, tax_rate);
+  g_autofree char *json = g_strdup_printf ("{\"status\": \"%s\"}", status);
+
+  /* Issued after its line is written: an issued invoice's lines are fixed. */
+  g_free (gp_test_save (store, "invoices", id, json, NULL));
 }
 
 static void

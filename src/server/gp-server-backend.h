@@ -196,6 +196,12 @@ typedef struct
                                   const char  *parent,
                                   GPtrArray   *ids,
                                   GError     **error);
+  /* Deletes push ledger rows recorded before @ledger_before and refresh tokens that
+   * expired before @refresh_before (ms). Tombstones are kept. */
+  gboolean  (*prune)             (GpConn      *conn,
+                                  gint64       ledger_before,
+                                  gint64       refresh_before,
+                                  GError     **error);
   /* Rows of one table ordered by (last_modified, id). */
   gboolean  (*scan)              (GpConn      *conn,
                                   const GpScan *scan,

@@ -78,6 +78,10 @@ load_or_create_secret (const char  *path,
 
   if (g_file_get_contents (path, &contents, &len, &local_error))
     {
+      GStatBuf st;
+
+      if (g_stat (path, &st) == 0 && (st.st_mode & 077) != 0)
+        g_message ("The token secret %s is readable by other users; chmod 600 it", path);
       if (len < GP_TOKEN_MIN_KEY_LEN)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -137,6 +141,7 @@ main (int   argc,
   int idle_timeout = -1;
   int login_rate = -1;
   int login_failures = -1;
+  int hash_memory = -1;
   GpServerOptions options;
   GpBackend *backend;
   Shutdown shutdown = { 0, };
@@ -159,6 +164,8 @@ main (int   argc,
       "Login/register attempts per client address and minute (default 30; 0 = no limit)", "N" },
     { "login-failures-before-delay", 0, 0, G_OPTION_ARG_INT, &login_failures,
       "Failed logins of one account before delays start (default 5)", "N" },
+    { "password-hash-memory", 0, 0, G_OPTION_ARG_INT, &hash_memory,
+      "argon2id memory per password hash in MiB (default 64, at least 19)", "MIB" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -211,6 +218,15 @@ main (int   argc,
     options.login_attempts_per_minute = (guint) login_rate;
   if (login_failures >= 0)
     options.login_failures_before_delay = (guint) login_failures;
+  if (hash_memory >= 0)
+    {
+      if (hash_memory < GP_SERVER_MIN_HASH_MEMORY_MIB || hash_memory > 4096)
+        {
+          print_error ("--password-hash-memory must be between 19 and 4096 MiB");
+          return 2;
+        }
+      options.hash_memory_mib = (guint) hash_memory;
+    }
 
   if (listen_address == NULL)
     listen_address = g_strdup ("127.0.0.1:8080");

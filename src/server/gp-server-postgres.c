@@ -540,11 +540,18 @@ pg_advance_clock (GpConn      *c,
    * not wait for the WAL flush (see the vtable). */
   if (!exec_simple (conn, "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off;", error))
     return FALSE;
-  if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                 2, params, error))
-    goto fail;
   result = run (conn, "UPDATE sync_clock SET ts = GREATEST (ts + 1, $2) WHERE user_id = $1 RETURNING ts",
                 2, params, error);
+  if (result != NULL && PQntuples (result) == 0)
+    {
+      /* No clock row yet (registration creates one; this is the fallback). */
+      PQclear (result);
+      if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                     2, params, error))
+        goto fail;
+      result = run (conn, "UPDATE sync_clock SET ts = GREATEST (ts + 1, $2) WHERE user_id = $1 RETURNING ts",
+                    2, params, error);
+    }
   if (result == NULL)
     goto fail;
   if (PQntuples (result) != 1)
@@ -663,7 +670,8 @@ pg_put_row (GpConn      *c,
       params[4] = row->deleted ? "t" : "f";
       return run_done ((PgConn *) c,
                        "UPDATE records SET last_modified = $4, deleted = $5,"
-                       "   deleted_at = CASE WHEN $5 THEN coalesce (deleted_at, $4) END"
+                       "   deleted_at = CASE WHEN $5 THEN coalesce (deleted_at, $4) END,"
+                       "   data = CASE WHEN $5 THEN json_build_object ('id', id)::text ELSE data END"
                        " WHERE user_id = $1 AND tbl = $2 AND id = $3", 5, params, error);
     }
 
@@ -706,6 +714,23 @@ pg_list_children (GpConn      *c,
     g_ptr_array_add (ids, get_dup (result, i, 0));
   PQclear (result);
   return TRUE;
+}
+
+static gboolean
+pg_prune (GpConn      *c,
+          gint64       ledger_before,
+          gint64       refresh_before,
+          GError     **error)
+{
+  char ledger_text[32], refresh_text[32];
+  const char *p1[1], *p2[1];
+
+  INT_TEXT (ledger_text, ledger_before);
+  INT_TEXT (refresh_text, refresh_before);
+  p1[0] = ledger_text;
+  p2[0] = refresh_text;
+  return run_done ((PgConn *) c, "DELETE FROM push_ledger WHERE created_at < $1", 1, p1, error) &&
+         run_done ((PgConn *) c, "DELETE FROM refresh_tokens WHERE expires_at < $1", 1, p2, error);
 }
 
 static gboolean
@@ -789,5 +814,6 @@ const GpBackendVTable gp_backend_postgres_vtable = {
   .get_row = pg_get_row,
   .put_row = pg_put_row,
   .list_children = pg_list_children,
+  .prune = pg_prune,
   .scan = pg_scan,
 };

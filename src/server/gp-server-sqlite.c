@@ -647,7 +647,8 @@ sqlite_put_row (GpConn      *c,
   else
     stmt = get_stmt (conn,
                      "UPDATE records SET last_modified = ?6, deleted = ?8,"
-                     "   deleted_at = CASE WHEN ?8 THEN coalesce (deleted_at, ?6) END"
+                     "   deleted_at = CASE WHEN ?8 THEN coalesce (deleted_at, ?6) END,"
+                     "   data = CASE WHEN ?8 THEN json_object ('id', id) ELSE data END"
                      " WHERE user_id = ?1 AND tbl = ?2 AND id = ?3",
                      error);
   if (stmt == NULL)
@@ -698,6 +699,29 @@ sqlite_list_children (GpConn      *c,
   if (rc != SQLITE_DONE)
     return set_sqlite_error (conn, error);
   return TRUE;
+}
+
+static gboolean
+sqlite_prune (GpConn      *c,
+              gint64       ledger_before,
+              gint64       refresh_before,
+              GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt;
+
+  stmt = get_stmt (conn, "DELETE FROM push_ledger WHERE created_at < ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, ledger_before);
+  if (!step_done (conn, stmt, error))
+    return FALSE;
+
+  stmt = get_stmt (conn, "DELETE FROM refresh_tokens WHERE expires_at < ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, refresh_before);
+  return step_done (conn, stmt, error);
 }
 
 static gboolean
@@ -782,5 +806,6 @@ const GpBackendVTable gp_backend_sqlite_vtable = {
   .get_row = sqlite_get_row,
   .put_row = sqlite_put_row,
   .list_children = sqlite_list_children,
+  .prune = sqlite_prune,
   .scan = sqlite_scan,
 };

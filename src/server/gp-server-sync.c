@@ -666,7 +666,7 @@ gp_sync_pull (GpBackend  *backend,
   g_autofree char *key_id = NULL;
   gint64 key_modified = 0;
   guint start_table = 0;
-  gboolean paged;
+  gboolean paged, asked_paged;
   gboolean first_table_output = TRUE;
   GpConn *conn;
   PullState state = { 0, };
@@ -712,7 +712,9 @@ gp_sync_pull (GpBackend  *backend,
         }
     }
 
-  /* A migration sync adds whole tables; it is answered in one piece. */
+  /* A migration sync adds whole tables; it is answered in one piece (with the paging
+   * keys saying so). */
+  asked_paged = paged;
   if (migration != NULL)
     paged = FALSE;
 
@@ -828,7 +830,7 @@ gp_sync_pull (GpBackend  *backend,
       g_string_append (out, "]}");
     }
   g_string_append_printf (out, "},\"timestamp\":%" G_GINT64_FORMAT, timestamp);
-  if (paged)
+  if (asked_paged)
     {
       if (state.has_more)
         {

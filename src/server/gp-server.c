@@ -36,6 +36,10 @@
 #define MAX_AUTH_BODY     (64 * 1024)
 /* Longest delay after repeated failed logins of one account, in seconds. */
 #define MAX_LOGIN_DELAY   900
+/* Push ledger rows are kept this long for retries (ms); expired refresh tokens a day. */
+#define LEDGER_RETENTION  ((gint64) 30 * 24 * 3600 * 1000)
+#define REFRESH_GRACE     ((gint64) 24 * 3600 * 1000)
+#define PRUNE_INTERVAL_S  3600
 
 struct _GpServer
 {
@@ -51,6 +55,7 @@ struct _GpServer
   GHashTable      *account_failures; /* email -> Failures */
 
   GpServerOptions  options;
+  guint            prune_id;
   guint            in_flight;
   gboolean         shutting_down;
 };
@@ -77,6 +82,7 @@ typedef enum
   JOB_REFRESH,
   JOB_PULL,
   JOB_PUSH,
+  JOB_PRUNE,
 } JobKind;
 
 typedef enum
@@ -108,9 +114,9 @@ job_free (gpointer data)
 {
   Job *job = data;
 
-  if (job->finished_id != 0)
+  if (job->msg != NULL && job->finished_id != 0)
     g_signal_handler_disconnect (job->msg, job->finished_id);
-  if (job->disconnected_id != 0)
+  if (job->msg != NULL && job->disconnected_id != 0)
     g_signal_handler_disconnect (job->msg, job->disconnected_id);
   g_clear_object (&job->msg);
   g_clear_object (&job->server);
@@ -132,6 +138,7 @@ gp_server_options_init (GpServerOptions *options)
   options->login_attempts_per_minute = 30;
   options->login_failures_before_delay = 5;
   options->hash_workers = 2;
+  options->hash_memory_mib = crypto_pwhash_MEMLIMIT_INTERACTIVE / (1024 * 1024);
 }
 
 const char *
@@ -326,7 +333,7 @@ job_done_cb (GObject      *source,
         }
     }
 
-  if (job->gone)
+  if (job->gone || job->msg == NULL)
     return;
 
   if (job->user_id != NULL)
@@ -465,14 +472,21 @@ parse_credentials (GBytes      *body,
   return TRUE;
 }
 
+static gsize
+hash_memlimit (GpServer *self)
+{
+  return (gsize) MAX (self->options.hash_memory_mib, GP_SERVER_MIN_HASH_MEMORY_MIB) * 1024 * 1024;
+}
+
 static gboolean
-hash_password (const Credentials *credentials,
+hash_password (GpServer          *self,
+               const Credentials *credentials,
                char               hash[crypto_pwhash_STRBYTES])
 {
-  /* argon2id, t=2, 64 MiB: above OWASP's minimum of 19 MiB, t=2. */
+  /* argon2id, t=2 and 64 MiB by default (libsodium's INTERACTIVE): above OWASP's
+   * minimum of 19 MiB, t=2, which is the lowest --password-hash-memory allows. */
   return crypto_pwhash_str (hash, credentials->password, credentials->password_len,
-                            crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, hash_memlimit (self)) == 0;
 }
 
 static void
@@ -496,7 +510,7 @@ run_register (Job *job)
       gp_reply_set_error (&job->reply, 400, "the password must have 8 to 1024 bytes");
       return;
     }
-  if (!hash_password (&credentials, hash))
+  if (!hash_password (job->server, &credentials, hash))
     {
       gp_reply_set_error (&job->reply, 503, "out of memory while hashing");
       return;
@@ -561,7 +575,7 @@ issue_tokens (Job         *job,
 }
 
 static const char *
-dummy_hash (void)
+dummy_hash (GpServer *self)
 {
   static gsize once = 0;
   static char hash[crypto_pwhash_STRBYTES];
@@ -572,7 +586,7 @@ dummy_hash (void)
 
       randombytes_buf (password, sizeof password);
       if (crypto_pwhash_str (hash, password, sizeof password,
-                             crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+                             crypto_pwhash_OPSLIMIT_INTERACTIVE, hash_memlimit (self)) != 0)
         hash[0] = '\0';
       g_once_init_leave (&once, 1);
     }
@@ -609,7 +623,7 @@ run_login (Job *job)
   else
     {
       /* Same work for an unknown account, so timing does not reveal which exist. */
-      const char *dummy = dummy_hash ();
+      const char *dummy = dummy_hash (job->server);
 
       ok = FALSE;
       if (dummy[0] != '\0' &&
@@ -632,11 +646,11 @@ run_login (Job *job)
     goto fail;
 
   if (crypto_pwhash_str_needs_rehash (stored_hash, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+                                      hash_memlimit (job->server)) != 0)
     {
       char hash[crypto_pwhash_STRBYTES];
 
-      if (hash_password (&credentials, hash) &&
+      if (hash_password (job->server, &credentials, hash) &&
           !GP_CONN_VTABLE (conn)->set_password_hash (conn, user_id, hash, &error))
         goto fail;
     }
@@ -741,6 +755,25 @@ fail:
 }
 
 static void
+run_prune (Job *job)
+{
+  GpBackend *backend = job->server->backend;
+  g_autoptr(GError) error = NULL;
+  GpConn *conn = gp_backend_acquire (backend, &error);
+
+  if (conn == NULL ||
+      !GP_CONN_VTABLE (conn)->begin_write (conn, &error) ||
+      !GP_CONN_VTABLE (conn)->prune (conn, job->now_ms - LEDGER_RETENTION, job->now_ms - REFRESH_GRACE, &error) ||
+      !GP_CONN_VTABLE (conn)->commit (conn, &error))
+    {
+      g_message ("Pruning old ledger rows and tokens failed: %s", error ? error->message : "unknown error");
+      if (conn != NULL)
+        GP_CONN_VTABLE (conn)->rollback (conn);
+    }
+  gp_backend_release (backend, conn);
+}
+
+static void
 pool_func (gpointer data,
            gpointer user_data)
 {
@@ -767,6 +800,9 @@ pool_func (gpointer data,
     case JOB_PUSH:
       gp_sync_push (job->server->backend, job->user_id, job->query, job->body, job->now_ms, &job->reply);
       break;
+    case JOB_PRUNE:
+      run_prune (job);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -789,7 +825,7 @@ start_job (GpServer          *self,
   GThreadPool *pool;
 
   job->server = g_object_ref (self);
-  job->msg = g_object_ref (msg);
+  job->msg = msg != NULL ? g_object_ref (msg) : NULL;
   job->kind = kind;
   job->user_id = g_strdup (user_id);
   job->email = email;
@@ -807,12 +843,15 @@ start_job (GpServer          *self,
   if (with_body)
     job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
 
-  /* The connection may go away while the job runs; then there is nobody to answer. */
-  job->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (message_gone_cb), job);
-  job->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (message_gone_cb), job);
+  if (msg != NULL)
+    {
+      /* The connection may go away while the job runs; then there is nobody to answer. */
+      job->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (message_gone_cb), job);
+      job->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (message_gone_cb), job);
 
-  if (user_id != NULL)
-    g_object_set_data_full (G_OBJECT (msg), REQUEST_USER_KEY, g_strdup (user_id), g_free);
+      if (user_id != NULL)
+        g_object_set_data_full (G_OBJECT (msg), REQUEST_USER_KEY, g_strdup (user_id), g_free);
+    }
 
   task = g_task_new (self, NULL, job_done_cb, NULL);
   g_task_set_source_tag (task, start_job);
@@ -820,7 +859,8 @@ start_job (GpServer          *self,
 
   pool = (kind == JOB_REGISTER || kind == JOB_LOGIN) ? self->hash_pool : self->db_pool;
   self->in_flight++;
-  soup_server_message_pause (msg);
+  if (msg != NULL)
+    soup_server_message_pause (msg);
   g_thread_pool_push (pool, task, NULL);
 }
 
@@ -1035,6 +1075,16 @@ handler_cb (SoupServer        *soup,
     set_error (msg, SOUP_STATUS_NOT_FOUND, "not found");
 }
 
+static gboolean
+prune_cb (gpointer user_data)
+{
+  GpServer *self = user_data;
+
+  if (!self->shutting_down)
+    start_job (self, NULL, JOB_PRUNE, NULL, NULL, FALSE, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---- Object ---------------------------------------------------------------------- */
 
 static void
@@ -1042,6 +1092,7 @@ gp_server_finalize (GObject *object)
 {
   GpServer *self = (GpServer *) object;
 
+  g_clear_handle_id (&self->prune_id, g_source_remove);
   /* Waits for running jobs; their completions never dispatch after this. */
   g_thread_pool_free (self->hash_pool, FALSE, TRUE);
   g_thread_pool_free (self->db_pool, FALSE, TRUE);
@@ -1100,6 +1151,11 @@ gp_server_new (GpBackend             *backend,
   g_signal_connect_object (self->soup, "request-started", G_CALLBACK (request_started_cb), self, 0);
   g_signal_connect_object (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self, 0);
   g_signal_connect_object (self->soup, "request-aborted", G_CALLBACK (request_finished_cb), self, 0);
+
+  /* Old ledger rows and expired refresh tokens go once an hour. The source holds no
+   * reference; finalize removes it. */
+  self->prune_id = g_timeout_add_seconds (PRUNE_INTERVAL_S, prune_cb, self);
+  prune_cb (self);
 
   return self;
 }

@@ -26,9 +26,13 @@ typedef struct
   guint   login_attempts_per_minute;
   /* Consecutive failed logins of one account before delays start. */
   guint   login_failures_before_delay;
-  /* Password hashes computed at once (each takes 64 MiB). */
+  /* Password hashes computed at once (each takes hash_memory_mib). */
   guint   hash_workers;
+  /* argon2id memory per hash in MiB; t = 2. At least 19 (OWASP's minimum). */
+  guint   hash_memory_mib;
 } GpServerOptions;
+
+#define GP_SERVER_MIN_HASH_MEMORY_MIB 19
 
 void gp_server_options_init (GpServerOptions *options);
 

@@ -972,6 +972,51 @@ is_child_of (const GpTable *child,
 }
 
 static gboolean
+is_referenced (GpStoreTxn     *txn,
+               const GpTable  *table,
+               const char     *id,
+               gboolean       *referenced,
+               GError        **error)
+{
+  const GpTable *tables;
+  guint n_tables;
+
+  *referenced = FALSE;
+  tables = gp_schema_get_tables (&n_tables);
+  for (guint i = 0; i < n_tables; i++)
+    for (guint j = 0; j < tables[i].n_columns; j++)
+      {
+        g_autofree char *sql = NULL;
+        sqlite3_stmt *stmt;
+        int rc;
+
+        if (g_strcmp0 (tables[i].columns[j].references, table->name) != 0)
+          continue;
+
+        sql = g_strdup_printf ("SELECT 1 FROM %s WHERE %s = ? LIMIT 1", tables[i].name,
+                               tables[i].columns[j].name);
+        stmt = _gp_store_txn_prepare (txn, sql, error);
+        if (stmt == NULL)
+          return FALSE;
+        sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step (stmt);
+        sqlite3_finalize (stmt);
+        if (rc == SQLITE_ROW)
+          {
+            *referenced = TRUE;
+            return TRUE;
+          }
+        if (rc != SQLITE_DONE)
+          {
+            _gp_store_set_sqlite_error (error, _gp_store_txn_get_db (txn), rc, "references");
+            return FALSE;
+          }
+      }
+
+  return TRUE;
+}
+
+static gboolean
 delete_recursive (GpStoreTxn     *txn,
                   const GpTable  *table,
                   const char     *id,
@@ -1009,19 +1054,12 @@ delete_recursive (GpStoreTxn     *txn,
           return FALSE;
     }
 
-  /* A row the server never saw just goes, unless tombstoned children still point at it. */
+  /* A row the server never saw just goes, unless rows still point at it (tombstoned
+   * children, or references other than the parent column): removing it would break their
+   * foreign key, so it stays as a tombstone like a synced row. */
   keep_tombstone = g_strcmp0 (gp_record_get_sync_status (record), "created") != 0;
-  for (guint i = 0; !keep_tombstone && i < n_tables; i++)
-    {
-      g_autoptr(GPtrArray) ids = NULL;
-
-      if (!is_child_of (&tables[i], table))
-        continue;
-      ids = child_ids (txn, &tables[i], id, TRUE, error);
-      if (ids == NULL)
-        return FALSE;
-      keep_tombstone = ids->len > 0;
-    }
+  if (!keep_tombstone && !is_referenced (txn, table, id, &keep_tombstone, error))
+    return FALSE;
 
   if (keep_tombstone)
     sql = g_strdup_printf ("UPDATE %s SET _status = 'deleted', _rev = _rev + 1 WHERE id = ?", table->name);

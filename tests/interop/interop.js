@@ -116,7 +116,8 @@ async function startServer (dir) {
     '--listen', '127.0.0.1:0',
     '--database', `sqlite:${path.join(dir, 'server.db')}`,
     '--token-secret-file', path.join(dir, 'token-secret'),
-    '--login-attempts-per-minute', '0'
+    '--login-attempts-per-minute', '0',
+    '--password-hash-memory', '19'
   ], { stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = readline.createInterface({ input: child.stdout })
   const first = await new Promise((resolve, reject) => {

@@ -275,3 +275,17 @@ gp_test_ticker_stop (GpTestTicker *ticker)
 {
   g_clear_handle_id (&ticker->source, g_source_remove);
 }
+
+gboolean
+gp_test_machine_overloaded (void)
+{
+  g_autofree char *contents = NULL;
+  double load;
+
+  if (!g_file_get_contents ("/proc/loadavg", &contents, NULL, NULL))
+    return FALSE;
+
+  load = g_ascii_strtod (contents, NULL);
+  g_test_message ("load average %.2f on %u cores", load, g_get_num_processors ());
+  return load > 1.5 * g_get_num_processors ();
+}

@@ -65,5 +65,8 @@ typedef struct
 void        gp_test_ticker_start  (GpTestTicker *ticker);
 void        gp_test_ticker_reset  (GpTestTicker *ticker);
 void        gp_test_ticker_stop   (GpTestTicker *ticker);
+/* Whether the 1-minute load average exceeds 1.5 runnable tasks per core: wall-clock gaps
+ * then measure the scheduler rather than the code under test. */
+gboolean    gp_test_machine_overloaded (void);
 
 G_END_DECLS

@@ -118,7 +118,9 @@ try:
     app.click(editor, "Mark as Sent")
     app.find(editor, "push button", "Edit Anyway")
     add = app.find(editor, "push button", "Add Line")
-    tap.ok(not add.getState().contains(pyatspi.STATE_SENSITIVE),
+    locked = wait_for(lambda: not add.getState().contains(pyatspi.STATE_SENSITIVE),
+                      what="the invoice to lock")
+    tap.ok(locked,
            "a sent invoice is locked against silent edits")
     app.screenshot("05b-invoice-sent-locked")
     app.key("Escape")

@@ -5,7 +5,8 @@
 //
 // Two devices of one account (two WatermelonDB databases on the LokiJS adapter, in
 // memory) sync through the real server ($GIGPILOT_SERVER, started here on 127.0.0.1
-// port 0 over a temporary SQLite file): they create, edit, run into a push conflict
+// port 0 over a temporary SQLite file, or over $GP_TEST_DATABASE, a PostgreSQL
+// database that tests/server/run-postgres.sh provides): they create, edit, run into a push conflict
 // (409, then the recommended retry), delete, and must converge to the same data as
 // the server. WatermelonDB's own diagnostics for server bugs must stay silent.
 'use strict'
@@ -114,7 +115,7 @@ async function startServer (dir) {
   if (!server) fail('GIGPILOT_SERVER is not set')
   const child = spawn(server, [
     '--listen', '127.0.0.1:0',
-    '--database', `sqlite:${path.join(dir, 'server.db')}`,
+    '--database', process.env.GP_TEST_DATABASE || `sqlite:${path.join(dir, 'server.db')}`,
     '--token-secret-file', path.join(dir, 'token-secret'),
     '--login-attempts-per-minute', '0',
     '--password-hash-memory', '19'

@@ -3,7 +3,8 @@
 #
 # Installs the pinned WatermelonDB client (package-lock.json) into BUILD-DIR with
 # `npm ci` when it is missing or the lock file changed, then runs interop.js against
-# $GIGPILOT_SERVER. A failed install fails the test: it never skips.
+# $GIGPILOT_SERVER (over $GP_TEST_DATABASE when set, else a temporary SQLite file).
+# A failed install fails the test: it never skips.
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,6 +17,9 @@ if ! command -v "$node" >/dev/null 2>&1; then
 fi
 
 mkdir -p "$dest"
+# Both interop tests (SQLite, PostgreSQL) share one install; the lock serialises it.
+exec 9>"$dest.lock"
+flock 9
 if [ ! -d "$dest/node_modules/@nozbe/watermelondb" ] || ! cmp -s "$src/package-lock.json" "$dest/package-lock.json"; then
   cp "$src/package.json" "$src/package-lock.json" "$dest/"
   if ! (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error) >&2; then
@@ -24,5 +28,6 @@ if [ ! -d "$dest/node_modules/@nozbe/watermelondb" ] || ! cmp -s "$src/package-l
     exit 1
   fi
 fi
+flock -u 9
 
 NODE_PATH="$dest/node_modules" exec "$node" "$src/interop.js"

@@ -17,6 +17,7 @@
 #include "gp-editor.h"
 #include "gp-invoice-editor.h"
 #include "gp-list-page.h"
+#include "gp-chasing-page.h"
 #include "gp-preferences-window.h"
 #include "gp-record-list.h"
 #include "gp-sync-indicator.h"
@@ -55,6 +56,7 @@ struct _GpWindow
   GpListPage *clients_page;
   GpListPage *tickets_page;
   GpConflictsPage *conflicts_page;
+  GpChasingPage *chasing_page;
 };
 
 G_DEFINE_FINAL_TYPE (GpWindow, gp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -483,6 +485,12 @@ gp_window_constructed (GObject *object)
   self->tickets_page = add_list_page (self, "tickets", _("Tickets"));
   self->conflicts_page = gp_conflicts_page_new (self->store);
   gtk_stack_add_titled (self->pages, GTK_WIDGET (self->conflicts_page), "conflicts", _("Conflicts"));
+  /* Getting paid: "Needs Chasing", second in the sidebar, after Invoices. */
+  self->chasing_page = gp_chasing_page_new (self->store, self->settings);
+  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->chasing_page), "chasing", _("Needs Chasing"));
+  gtk_list_box_insert (self->sidebar_list, gp_chasing_page_create_sidebar_row (self->chasing_page), 1);
+  g_signal_connect_object (self->chasing_page, "record-activated", G_CALLBACK (record_activated_cb),
+                           self, G_CONNECT_SWAPPED);
 
   gp_sync_indicator_set_store (self->sync_indicator, G_OBJECT (self->store));
   gp_sync_indicator_set_status (self->sync_indicator, self->sync_status);

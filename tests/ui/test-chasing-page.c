@@ -1,0 +1,233 @@
+/* test-chasing-page.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "gp-chasing-page.h"
+#include "gp-reminder-dialog.h"
+#include "gp-store-test-utils.h"
+
+/* The "Needs Chasing" page on a real store under Xvfb: an overdue invoice shows its due
+ * reminder, the reminder dialog drafts it from the template, sending it records the step
+ * and moves the invoice on the ladder. Set GP_TEST_KEEP_PDF=<dir> to keep screenshots. */
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+wait_until (gboolean (*done) (gpointer),
+            gpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (50, wake_cb, NULL);
+
+  while (!done (data))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake);
+}
+
+static gboolean
+has_due (gpointer data)
+{
+  return gp_chasing_page_get_n_due (data) == 1;
+}
+
+static gboolean
+none_due (gpointer data)
+{
+  return gp_chasing_page_get_n_due (data) == 0;
+}
+
+static GtkWidget *
+find_widget (GtkWidget  *root,
+             GType       type,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && gtk_widget_get_mapped (child) &&
+          (label == NULL || (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0) ||
+           (ADW_IS_PREFERENCES_ROW (child) &&
+            strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), label) != NULL)))
+        return child;
+      found = find_widget (child, type, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* What the X server shows (Xvfb, no window manager: windows sit at the top left). */
+static void
+screenshot (GtkWidget  *window,
+            const char *name)
+{
+  const char *keep = g_getenv ("GP_TEST_KEEP_PDF");
+  g_autofree char *path = NULL;
+  g_autofree char *geometry = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (keep == NULL)
+    return;
+  gtk_test_widget_wait_for_draw (window);
+  path = g_strdup_printf ("%s/%s.png", keep, name);
+  geometry = g_strdup_printf ("%dx%d+0+0", gtk_widget_get_width (window), gtk_widget_get_height (window));
+  {
+    const char *argv[] = { "import", "-window", "root", "-crop", geometry, path, NULL };
+
+    g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                  G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error);
+  }
+  g_assert_no_error (error);
+}
+
+static GpReminderDialog *
+find_dialog (void)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+
+  g_object_ref (toplevels);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (GP_IS_REMINDER_DIALOG (window))
+        return GP_REMINDER_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL && gtk_widget_get_mapped (GTK_WIDGET (find_dialog ()));
+}
+
+static gboolean
+dialog_gone (gpointer data)
+{
+  return find_dialog () == NULL;
+}
+
+static void
+test_ladder_on_page (void)
+{
+  g_autofree char *dir = gp_test_make_dir ();
+  g_autofree char *path = g_build_filename (dir, "gigpilot.db", NULL);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.gigpilot.GigPilot");
+  GpStore *store = gp_test_open_store (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *client = NULL;
+  g_autofree char *late = NULL;
+  g_autofree char *fresh = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *device = NULL;
+  GtkWidget *window = adw_window_new ();
+  GpChasingPage *page;
+  GtkWidget *button;
+  GpReminderDialog *dialog;
+
+  g_settings_set_string (settings, "business-name", "Nordlicht Design Studio");
+  client = gp_test_save (store, "clients", NULL,
+                         "{\"name\": \"Ευάγγελος Παπαδόπουλος\", \"email\": \"e.papadopoulos@example.gr\"}", &error);
+  g_assert_no_error (error);
+  json = g_strdup_printf ("{\"client_id\": \"%s\", \"number\": \"2026-0042\", \"issued_on\": \"2026-03-01\", "
+                          "\"due_on\": \"2026-03-31\"}", client);
+  late = gp_test_save (store, "invoices", NULL, json, &error);
+  g_free (json);
+  json = g_strdup_printf ("{\"invoice_id\": \"%s\", \"description\": \"Design\", \"quantity\": 2000, "
+                          "\"unit_price\": 45000, \"tax_rate\": 1900}", late);
+  g_free (gp_test_save (store, "invoice_lines", NULL, json, &error));
+  g_free (gp_test_save (store, "invoices", late, "{\"status\": \"sent\"}", &error));
+  g_free (json);
+  json = g_strdup_printf ("{\"client_id\": \"%s\", \"number\": \"2026-0051\", "
+                          "\"issued_on\": \"2026-04-01\", \"due_on\": \"2026-04-05\"}", client);
+  fresh = gp_test_save (store, "invoices", NULL, json, &error);
+  g_assert_no_error (error);
+  g_free (json);
+  json = g_strdup_printf ("{\"invoice_id\": \"%s\", \"description\": \"Hosting\", \"unit_price\": 2500}", fresh);
+  g_free (gp_test_save (store, "invoice_lines", NULL, json, &error));
+  g_free (gp_test_save (store, "invoices", fresh, "{\"status\": \"sent\"}", &error));
+  g_assert_no_error (error);
+
+  page = gp_chasing_page_new (store, settings);
+  gtk_window_set_default_size (GTK_WINDOW (window), 760, 560);
+  adw_window_set_content (ADW_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The clock says 10 April: 2026-0042 is 10 days late, its polite reminder (7 days) is due;
+   * 2026-0051 is overdue but nothing is due yet. */
+  gp_chasing_page_set_today (page, "2026-04-10");
+  g_test_message ("passed: %s", G_STRINGIFY (__LINE__));
+  wait_until (has_due, page);
+  gtk_test_widget_wait_for_draw (window);
+  g_assert_nonnull (find_widget (window, ADW_TYPE_ACTION_ROW, "2026-0042"));
+  g_assert_nonnull (find_widget (window, ADW_TYPE_ACTION_ROW, "2026-0051"));
+  screenshot (window, "chasing-page");
+  g_test_message ("passed: %s", G_STRINGIFY (__LINE__));
+
+  button = find_widget (window, GTK_TYPE_BUTTON, "Draft Polite Reminder…");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  wait_until (dialog_shown, NULL);
+  g_test_message ("passed: %s", G_STRINGIFY (__LINE__));
+  dialog = find_dialog ();
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (dialog));
+  screenshot (GTK_WIDGET (dialog), "reminder-dialog");
+
+  body = gp_reminder_dialog_dup_body (dialog);
+  g_assert_nonnull (strstr (body, "Ευάγγελος Παπαδόπουλος"));
+  g_assert_nonnull (strstr (body, "2026-0042"));
+  g_assert_nonnull (strstr (body, "€1,071.00"));
+  g_assert_nonnull (strstr (body, "10 days overdue"));
+  g_assert_nonnull (strstr (body, "Nordlicht Design Studio"));
+
+  /* Copying it records the step as sent; the page moves the invoice on. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "reminder.copy", NULL));
+  g_test_message ("passed: %s", G_STRINGIFY (__LINE__));
+  wait_until (dialog_gone, NULL);
+  g_test_message ("passed: %s", G_STRINGIFY (__LINE__));
+  wait_until (none_due, page);
+  g_test_message ("passed: %s", G_STRINGIFY (__LINE__));
+  g_assert_cmpint (gp_test_sql_int (path, "SELECT count(*) FROM reminders WHERE step = 1 AND sent_at IS NOT NULL"), ==, 1);
+  device = gp_test_sql_text (path, "SELECT sent_by_device FROM reminders");
+  g_assert_cmpstr (device, ==, g_get_host_name ());
+  gtk_test_widget_wait_for_draw (window);
+  g_assert_nonnull (find_widget (window, ADW_TYPE_ACTION_ROW, "2026-0042"));
+  screenshot (window, "chasing-page-after");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE));
+  gp_test_close_store (store);
+  gp_test_remove_dir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/chasing-page/ladder", test_ladder_on_page);
+
+  return g_test_run ();
+}

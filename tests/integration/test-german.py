@@ -101,8 +101,10 @@ with it.temp_dir() as tmp:
         it.fail(f'the app made no database at {db}')
     now = int(time.time() * 1000)
     with sqlite3.connect(db, timeout=10) as con:
-        con.execute("INSERT INTO clients (id, name, currency, hourly_rate, created_at, updated_at) "
-                    "VALUES ('gnomeittest00001', 'Muster GmbH', 'EUR', 123456, ?, ?)", (now, now))
+        for cid, name, rate in (('gnomeittest00001', 'Muster GmbH', 123456),
+                                ('gnomeittest00002', 'Beispiel AG', 9000)):
+            con.execute("INSERT INTO clients (id, name, currency, hourly_rate, created_at, "
+                        "updated_at) VALUES (?, ?, 'EUR', ?, ?, ?)", (cid, name, rate, now, now))
     con.close()
 
     proc = it.start_app(app, env, os.path.join(tmp, 'app2.log'))
@@ -124,6 +126,17 @@ with it.temp_dir() as tmp:
                         f'all: {names[:60]}')
         else:
             print(f'ok 3 the Clients page shows the hourly rate as {seen[0]!r}')
-        print('1..3')
+
+        # Both new clients wait to be synced: the header counts them with the German plural.
+        with open(os.path.join(localedir, 'de', 'LC_MESSAGES', 'gigpilot.mo'), 'rb') as f:
+            want = gettext.GNUTranslations(f).ngettext('%u change waiting', '%u changes waiting',
+                                                       2) % 2
+        if want == '2 changes waiting':
+            it.fail('the catalogue has no German plural for "%u changes waiting"')
+        if not it.wait_for(lambda: want in it.all_names(acc), 15):
+            it.fail(f'the header does not say {want!r}; saw '
+                    f'{sorted(n for n in set(it.all_names(acc)) if "nderung" in n)}')
+        print(f'ok 4 the header counts the two unsynced clients as {want!r}')
+        print('1..4')
     finally:
         it.stop_app(proc)

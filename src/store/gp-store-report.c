@@ -422,14 +422,16 @@ report_run (GpStoreTxn  *txn,
 
   {
     GHashTableIter iter;
-    gpointer value;
+    gpointer key, value;
 
     all_clients = g_ptr_array_new_with_free_func ((GDestroyNotify)report_client_free);
     g_hash_table_iter_init (&iter, clients);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
+    while (g_hash_table_iter_next (&iter, &key, &value))
       {
         g_ptr_array_add (all_clients, value);
+        /* Stealing hands over the key as well as the value. */
         g_hash_table_iter_steal (&iter);
+        g_free (key);
       }
   }
   g_ptr_array_sort (all_clients, compare_clients);

@@ -481,7 +481,9 @@ test_large (Fixture       *f,
   for (guint attempt = 0; attempt < 3 && !smooth; attempt++)
     {
       g_autoptr(GpRecordList) list = NULL;
-      g_autofree char *id = g_strdup_printf ("id%06u", attempt + 1);
+      /* Odd ids up to 5 have names outside the "Client 01" filter below, so a retry's
+       * renamed row never changes the filtered count. */
+      g_autofree char *id = g_strdup_printf ("id%06u", 2 * attempt + 1);
       g_autofree char *json = g_strdup_printf ("{\"name\": \"Client 000000%c\"}", 'a' + attempt);
       gint64 start, load_ms, change_ms, filter_ms, worst_wall, worst_cpu;
       Shadow shadow = { 0 };
@@ -532,8 +534,8 @@ test_large (Fixture       *f,
                       " ms, refiltered in %" G_GINT64_FORMAT " ms; longest main-loop gap %" G_GINT64_FORMAT
                       " ms, of which the main thread worked %" G_GINT64_FORMAT " ms",
                       load_ms, change_ms, filter_ms, worst_wall / 1000, worst_cpu / 1000);
-      g_assert_cmpint (worst_cpu, <, 50 * 1000);
-      smooth = worst_wall < 50 * 1000;
+      g_assert_cmpint (worst_cpu, <, GP_TEST_FRAME_BUDGET_US);
+      smooth = worst_wall < GP_TEST_FRAME_BUDGET_US;
 
       g_assert_finalize_object (g_steal_pointer (&list));
     }

@@ -400,6 +400,14 @@ explain (GpEstimate *estimate,
       g_string_append_printf (s, _("Only one similar invoice line in %s was found: %s."),
                               estimate->currency, amount);
     }
+  else if (estimate->has_range && estimate->low == estimate->high)
+    {
+      g_autofree char *amount = gp_money_format (estimate->median, estimate->currency);
+
+      g_string_append_printf (s, _("Based on %u similar invoice lines in %s: weighted by how similar they "
+                                   "are, the middle half of their amounts is %s."),
+                              estimate->n_samples, estimate->currency, amount);
+    }
   else if (estimate->has_range)
     {
       g_autofree char *low = gp_money_format (estimate->low, estimate->currency);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "gp-editor.h"
+#include "gp-work-actions.h"
 
 /* Nothing typed into an editor is lost: closing it (Escape, the close button, closing the
  * main window) with unsaved changes asks whether to save, discard or keep editing. */
@@ -187,6 +188,7 @@ gp_editor_class_init (GpEditorClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
+  _gp_work_install_editor_actions (widget_class);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }

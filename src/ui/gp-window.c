@@ -14,6 +14,7 @@
 
 #include "gp-client-editor.h"
 #include "gp-conflicts-page.h"
+#include "gp-dashboard-page.h"
 #include "gp-editor.h"
 #include "gp-invoice-editor.h"
 #include "gp-list-page.h"
@@ -22,6 +23,7 @@
 #include "gp-record-list.h"
 #include "gp-sync-indicator.h"
 #include "gp-ticket-editor.h"
+#include "gp-timer-indicator.h"
 #include "gp-window.h"
 
 struct _GpWindow
@@ -38,6 +40,7 @@ struct _GpWindow
   GtkStack *pages;
   GtkListBox *sidebar_list;
   GpSyncIndicator *sync_indicator;
+  GpTimerIndicator *timer_indicator;
   AdwToastOverlay *toast_overlay;
   AdwWindowTitle *window_title;
 
@@ -56,6 +59,7 @@ struct _GpWindow
   GpListPage *clients_page;
   GpListPage *tickets_page;
   GpConflictsPage *conflicts_page;
+  GpDashboardPage *dashboard_page;
   GpChasingPage *chasing_page;
 };
 
@@ -483,6 +487,9 @@ gp_window_constructed (GObject *object)
   self->invoices_page = add_list_page (self, "invoices", _("Invoices"));
   self->clients_page = add_list_page (self, "clients", _("Clients"));
   self->tickets_page = add_list_page (self, "tickets", _("Tickets"));
+  self->dashboard_page = gp_dashboard_page_new (self->store);
+  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->dashboard_page), "dashboard", _("Dashboard"));
+  gp_timer_indicator_set_store (self->timer_indicator, self->store);
   self->conflicts_page = gp_conflicts_page_new (self->store);
   gtk_stack_add_titled (self->pages, GTK_WIDGET (self->conflicts_page), "conflicts", _("Conflicts"));
   /* Getting paid: "Needs Chasing", second in the sidebar, after Invoices. */
@@ -603,6 +610,7 @@ gp_window_class_init (GpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GpWindow, pages);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, sidebar_list);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, sync_indicator);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, timer_indicator);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, window_title);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
@@ -629,6 +637,7 @@ gp_window_class_init (GpWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK, "app.quit", NULL);
 
   g_type_ensure (GP_TYPE_SYNC_INDICATOR);
+  g_type_ensure (GP_TYPE_TIMER_INDICATOR);
 }
 
 static void

@@ -76,6 +76,7 @@ make_invoice (GpStore    *store,
   g_autofree char *status_json = g_strdup_printf ("{\"status\": \"%s\"}", status);
 
   g_assert_no_error (error);
+  g_free (json);
   json = g_strdup_printf ("{\"invoice_id\": \"%s\", \"position\": 0, \"description\": \"Design\", "
                           "\"quantity\": 10000, \"unit_price\": 10000, \"tax_rate\": 1900}", invoice);
   line1 = gp_test_save (store, "invoice_lines", NULL, json, &error);

@@ -1078,7 +1078,8 @@ get_body_ms (JsonObject  *object,
     {
       double d = json_node_get_double (node);
 
-      if (d != (double) (gint64) d)
+      /* Range first: casting inf, NaN or a huge double to gint64 is undefined. */
+      if (!(d >= 0 && d < (double) MAX_MS) || d != (double) (gint64) d)
         return FALSE;
       *value = (gint64) d;
     }

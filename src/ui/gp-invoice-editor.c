@@ -16,6 +16,7 @@
 #include "gp-error.h"
 #include "gp-invoice-editor.h"
 #include "gp-invoice-line-row.h"
+#include "gp-payments-group.h"
 #include "gp-money.h"
 #include "gp-ui-util.h"
 
@@ -847,6 +848,9 @@ gp_invoice_editor_constructed (GObject *object)
           gp_query_set_order (query, "position", FALSE);
           gp_store_query_async (store, query, gp_editor_get_cancellable (GP_EDITOR (self)),
                                 lines_loaded_cb, g_object_ref (self));
+          /* Getting paid: preview/PDF/print, payments, credit notes, repeat schedule. */
+          gtk_box_append (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->details_group))),
+                          GTK_WIDGET (gp_payments_group_new (store, self->invoice_id)));
         }
       else
         self->loading = FALSE;

@@ -10,7 +10,10 @@
 #include <locale.h>
 #include <string.h>
 
+#include "gp-billing.h"
 #include "gp-chasing-page.h"
+#include "gp-invoice-preview.h"
+#include "gp-payments-group.h"
 #include "gp-reminder-dialog.h"
 #include "gp-store-test-utils.h"
 
@@ -214,7 +217,94 @@ test_ladder_on_page (void)
   screenshot (window, "chasing-page-after");
 
   gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE));
+  /* Let commands still on the store thread come back before the store goes. */
+  gp_test_iterate (300);
+  gp_test_close_store (store);
+  gp_test_remove_dir (dir);
+}
+
+static gboolean
+preview_ready (gpointer data)
+{
+  return gp_invoice_preview_is_ready (data);
+}
+
+static gboolean
+has_row (gpointer data)
+{
+  GtkWidget **args = data;
+
+  return find_widget (args[0], ADW_TYPE_ACTION_ROW, (const char *)args[1]) != NULL;
+}
+
+/* The invoice editor's "Getting Paid" group and the PDF preview, on a real store. */
+static void
+test_preview_and_payments (void)
+{
+  g_autofree char *dir = gp_test_make_dir ();
+  g_autofree char *path = g_build_filename (dir, "gigpilot.db", NULL);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.gigpilot.GigPilot");
+  GpStore *store = gp_test_open_store (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *client = NULL;
+  g_autofree char *invoice = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *payment = NULL;
+  GtkWidget *window = adw_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GpInvoicePreview *preview;
+  GpPaymentsGroup *group;
+  gpointer owed_args[2], paid_args[2];
+
+  g_settings_set_string (settings, "business-name", "Nordlicht Design Studio");
+  g_settings_set_string (settings, "business-bank-account", "IBAN DE02 4306 0967 1234 5678 00");
+  client = gp_test_save (store, "clients", NULL, "{\"name\": \"山田 太郎\", \"address\": \"東京都渋谷区 1-2-3\"}", &error);
+  g_assert_no_error (error);
+  json = g_strdup_printf ("{\"client_id\": \"%s\", \"number\": \"2026-0077\", \"issued_on\": \"2026-03-01\", "
+                          "\"due_on\": \"2026-03-31\"}", client);
+  invoice = gp_test_save (store, "invoices", NULL, json, &error);
+  g_free (json);
+  json = g_strdup_printf ("{\"invoice_id\": \"%s\", \"description\": \"翻訳 (translation)\", \"quantity\": 3000, "
+                          "\"unit_price\": 12000, \"tax_rate\": 1000}", invoice);
+  g_free (gp_test_save (store, "invoice_lines", NULL, json, &error));
+  g_free (gp_test_save (store, "invoices", invoice, "{\"status\": \"sent\"}", &error));
+  g_assert_no_error (error);
+
+  preview = gp_invoice_preview_new (NULL, store, invoice);
+  gtk_window_present (GTK_WINDOW (preview));
+  wait_until (preview_ready, preview);
+  g_assert_cmpuint (gp_invoice_preview_get_n_pages (preview), ==, 1);
+  screenshot (GTK_WIDGET (preview), "invoice-preview");
+  gtk_window_destroy (GTK_WINDOW (preview));
+
+  group = gp_payments_group_new (store, invoice);
+  gtk_widget_set_margin_start (GTK_WIDGET (group), 24);
+  gtk_widget_set_margin_end (GTK_WIDGET (group), 24);
+  gtk_widget_set_margin_top (GTK_WIDGET (group), 24);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (group));
+  adw_window_set_content (ADW_WINDOW (window), box);
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 420);
+  gtk_window_present (GTK_WINDOW (window));
+  owed_args[0] = window;
+  owed_args[1] = (gpointer)"Still Owed";
+  wait_until (has_row, owed_args);
+  g_assert_nonnull (find_widget (window, GTK_TYPE_BUTTON, "Record _Payment…"));
+
+  /* A payment recorded elsewhere (the store command the dialog uses) shows up by itself. */
+  gp_billing_add_payment_async (store, invoice, 10000, "2026-04-02", "Bank transfer", NULL, NULL,
+                                gp_test_result_cb, &result);
+  payment = gp_billing_add_payment_finish (store, gp_test_wait (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  paid_args[0] = window;
+  paid_args[1] = (gpointer)"Payment on 2026-04-02";
+  wait_until (has_row, paid_args);
+  screenshot (window, "getting-paid-group");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  /* Let commands still on the store thread come back before the store goes. */
+  gp_test_iterate (300);
   gp_test_close_store (store);
   gp_test_remove_dir (dir);
 }
@@ -228,6 +318,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/chasing-page/ladder", test_ladder_on_page);
+  g_test_add_func ("/chasing-page/preview-and-payments", test_preview_and_payments);
 
   return g_test_run ();
 }

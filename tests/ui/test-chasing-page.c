@@ -15,6 +15,7 @@
 #include "gp-invoice-preview.h"
 #include "gp-payments-group.h"
 #include "gp-reminder-dialog.h"
+#include "gp-window.h"
 #include "gp-store-test-utils.h"
 
 /* The "Needs Chasing" page on a real store under Xvfb: an overdue invoice shows its due
@@ -309,6 +310,71 @@ test_preview_and_payments (void)
   gp_test_remove_dir (dir);
 }
 
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_BOX_ROW (child) && g_strcmp0 (gtk_widget_get_name (child), name) == 0)
+        return child;
+      found = find_named (child, name);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+window_has_due (gpointer data)
+{
+  return find_widget (data, GTK_TYPE_BUTTON, "Draft Polite Reminder…") != NULL;
+}
+
+/* The page in the real window: second in the sidebar, judged by the real date. */
+static void
+test_in_window (void)
+{
+  g_autofree char *dir = gp_test_make_dir ();
+  g_autofree char *path = g_build_filename (dir, "gigpilot.db", NULL);
+  GpStore *store = gp_test_open_store (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *client = NULL;
+  g_autofree char *invoice = NULL;
+  g_autofree char *json = NULL;
+  GtkWidget *window;
+  GtkWidget *row;
+
+  client = gp_test_save (store, "clients", NULL, "{\"name\": \"Иван Петров\"}", &error);
+  json = g_strdup_printf ("{\"client_id\": \"%s\", \"number\": \"2026-0013\", \"issued_on\": \"2026-01-02\", "
+                          "\"due_on\": \"2026-02-01\"}", client);
+  invoice = gp_test_save (store, "invoices", NULL, json, &error);
+  g_free (json);
+  json = g_strdup_printf ("{\"invoice_id\": \"%s\", \"description\": \"Audit\", \"unit_price\": 88000}", invoice);
+  g_free (gp_test_save (store, "invoice_lines", NULL, json, &error));
+  g_free (gp_test_save (store, "invoices", invoice, "{\"status\": \"sent\"}", &error));
+  g_assert_no_error (error);
+
+  window = g_object_new (GP_TYPE_WINDOW, "store", store, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 640);
+  gtk_window_present (GTK_WINDOW (window));
+  gp_window_show_page (GP_WINDOW (window), "chasing");
+  wait_until (window_has_due, window);
+
+  /* The sidebar row sits right after Invoices. */
+  row = find_named (window, "invoices");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (gtk_widget_get_name (gtk_widget_get_next_sibling (row)), ==, "chasing");
+  screenshot (window, "window-needs-chasing");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  gp_test_iterate (300);
+  gp_test_close_store (store);
+  gp_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -319,6 +385,7 @@ main (int   argc,
 
   g_test_add_func ("/chasing-page/ladder", test_ladder_on_page);
   g_test_add_func ("/chasing-page/preview-and-payments", test_preview_and_payments);
+  g_test_add_func ("/chasing-page/in-window", test_in_window);
 
   return g_test_run ();
 }

@@ -200,6 +200,10 @@ main (int   argc,
       return 0;
     }
 
+  /* The database, its WAL and the token secret hold password hashes and keys:
+   * nothing this process creates is for other users. */
+  umask (077);
+
   if (sodium_init () < 0)
     {
       print_error ("libsodium failed to initialise");

@@ -1517,22 +1517,30 @@ gp_sync_push (GpBackend  *backend,
       !GP_CONN_VTABLE (conn)->put_ledger (conn, user_id, push_id, 200, ok_body, now_ms, &error))
     goto fail;
 
-  /* Testing aid: GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS holds every push between
-   * stamping and committing, widening the window in which out-of-order commits
-   * would show (the two-process test sets it). */
+  /* Testing aid: GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS ("N" or "MIN-MAX") holds every
+   * push between stamping and committing, widening the window in which out-of-order
+   * commits or an unclean shutdown would show (the tests set it). */
   {
     static gsize once = 0;
-    static guint delay_ms = 0;
+    static guint delay_min = 0, delay_max = 0;
 
     if (g_once_init_enter (&once))
       {
         const char *value = g_getenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS");
 
-        delay_ms = value != NULL ? (guint) MIN (g_ascii_strtoull (value, NULL, 10), 1000) : 0;
+        if (value != NULL)
+          {
+            char *end = NULL;
+
+            delay_min = delay_max = (guint) MIN (g_ascii_strtoull (value, &end, 10), 1000);
+            if (end != NULL && *end == '-')
+              delay_max = (guint) MIN (g_ascii_strtoull (end + 1, NULL, 10), 1000);
+            delay_max = MAX (delay_min, delay_max);
+          }
         g_once_init_leave (&once, 1);
       }
-    if (delay_ms > 0)
-      g_usleep (g_random_int_range (0, delay_ms + 1) * 1000);
+    if (delay_max > 0)
+      g_usleep ((gulong) g_random_int_range (delay_min, delay_max + 1) * 1000);
   }
 
   if (!GP_CONN_VTABLE (conn)->commit (conn, &error))

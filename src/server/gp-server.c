@@ -24,7 +24,7 @@
  * checks tokens and routes: database work and password hashing run on two thread pools
  * while the message is paused (soup_server_message_pause), and the reply is set back
  * on the main context. Password hashing has its own small pool because each argon2id
- * hash takes 64 MiB and ~100 ms. */
+ * hash takes 64 MiB (by default) and ~100 ms; the pool size caps the memory. */
 
 #define REQUEST_START_KEY "gp-request-start"
 #define REQUEST_USER_KEY  "gp-request-user"
@@ -36,6 +36,8 @@
 #define MAX_AUTH_BODY     (64 * 1024)
 /* Longest delay after repeated failed logins of one account, in seconds. */
 #define MAX_LOGIN_DELAY   900
+/* Addresses and accounts tracked for rate limits before stale entries are dropped. */
+#define MAX_TRACKED       10000
 /* Push ledger rows are kept this long for retries (ms); expired refresh tokens a day. */
 #define LEDGER_RETENTION  ((gint64) 30 * 24 * 3600 * 1000)
 #define REFRESH_GRACE     ((gint64) 24 * 3600 * 1000)
@@ -325,6 +327,19 @@ job_done_cb (GObject      *source,
 
           if (failures == NULL)
             {
+              /* Keep the table bounded: forget accounts whose last failure is older
+               * than the longest delay. */
+              if (g_hash_table_size (self->account_failures) > MAX_TRACKED)
+                {
+                  GHashTableIter iter;
+                  gpointer value;
+                  gint64 now = g_get_monotonic_time ();
+
+                  g_hash_table_iter_init (&iter, self->account_failures);
+                  while (g_hash_table_iter_next (&iter, NULL, &value))
+                    if (now - ((Failures *) value)->last_us > MAX_LOGIN_DELAY * G_USEC_PER_SEC)
+                      g_hash_table_iter_remove (&iter);
+                }
               failures = g_new0 (Failures, 1);
               g_hash_table_insert (self->account_failures, g_strdup (job->email), failures);
             }
@@ -341,9 +356,6 @@ job_done_cb (GObject      *source,
 
   if (job->reply.status == 0)
     gp_reply_set_error (&job->reply, 500, "internal error");
-  if (job->reply.status == 401)
-    soup_message_headers_replace (soup_server_message_get_response_headers (job->msg),
-                                  "WWW-Authenticate", "Bearer error=\"invalid_token\"");
   if (job->reply.status == 503)
     set_retry_after (job->msg, 1);
 
@@ -883,9 +895,22 @@ take_address_token (GpServer   *self,
   bucket = g_hash_table_lookup (self->address_buckets, address);
   if (bucket == NULL)
     {
-      /* Keep the table bounded: drop buckets that have refilled completely. */
-      if (g_hash_table_size (self->address_buckets) > 10000)
-        g_hash_table_remove_all (self->address_buckets);
+      /* Keep the table bounded: drop buckets that have refilled completely (they
+       * hold no state a fresh bucket would not). */
+      if (g_hash_table_size (self->address_buckets) > MAX_TRACKED)
+        {
+          GHashTableIter iter;
+          gpointer value;
+
+          g_hash_table_iter_init (&iter, self->address_buckets);
+          while (g_hash_table_iter_next (&iter, NULL, &value))
+            {
+              Bucket *b = value;
+
+              if (b->tokens + (now - b->updated_us) / 1e6 * rate >= capacity)
+                g_hash_table_iter_remove (&iter);
+            }
+        }
       bucket = g_new0 (Bucket, 1);
       bucket->tokens = capacity;
       bucket->updated_us = now;

@@ -1822,7 +1822,7 @@ test_two_processes (void)
   gint64 lpa = 0;
   guint n_pushes = 15, per_push = 5;
 
-  g_setenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS", "15", TRUE);
+  g_setenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS", "0-15", TRUE);
   one = srv_start (NULL);
   two = srv_start_in (one->dir, NULL);
   g_unsetenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS");
@@ -1876,7 +1876,68 @@ test_default_secret_and_shutdown (void)
   g_assert_cmpint (g_stat (srv->secret_path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   g_assert_cmpint (st.st_size, ==, 32);
+  /* The database holds password hashes: not readable by others either. */
+  if (database_uri () == NULL)
+    {
+      g_autofree char *db = g_build_filename (srv->dir, "server.db", NULL);
+
+      g_assert_cmpint (g_stat (db, &st), ==, 0);
+      g_assert_cmpint (st.st_mode & 077, ==, 0);
+    }
   srv_stop (srv);
+}
+
+typedef struct
+{
+  Srv     *srv;
+  Account *account;
+  gint64   lpa;
+  guint    status;
+} SlowPush;
+
+static gpointer
+slow_push_thread (gpointer data)
+{
+  SlowPush *sp = data;
+  g_autoptr(Resp) resp = push (sp->srv, sp->account, sp->lpa,
+                               "{\"clients\":{\"created\":[{\"id\":\"inFlight00000001\",\"name\":\"x\"}]}}");
+
+  sp->status = resp->status;
+  return NULL;
+}
+
+/* SIGTERM while a push is between its checks and its commit: the push still commits
+ * and is answered, then the server exits 0; a restarted server has the record. */
+static void
+test_shutdown_drains (void)
+{
+  Srv *srv, *again;
+  g_autoptr(Account) account = NULL;
+  g_autoptr(Resp) p0 = NULL;
+  g_autoptr(Resp) after = NULL;
+  g_autofree char *dir = NULL;
+  SlowPush sp = { 0, };
+  GThread *thread;
+
+  g_setenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS", "700", TRUE);
+  srv = srv_start (NULL);
+  g_unsetenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS");
+  account = new_account (srv);
+  p0 = pull_ok (srv, account, 0);
+
+  sp = (SlowPush) { srv, account, timestamp_of (p0), 0 };
+  thread = g_thread_new ("slow-push", slow_push_thread, &sp);
+  g_usleep (150 * 1000);
+  dir = g_strdup (srv->dir);
+  /* The push now waits 700 ms before its commit. */
+  srv_stop (srv);
+  g_thread_join (thread);
+  g_assert_cmpuint (sp.status, ==, 200);
+
+  again = srv_start_in (dir, NULL);
+  after = pull_ok (again, account, 0);
+  g_assert_nonnull (find_record (after, "clients", "inFlight00000001"));
+  srv_stop (again);
 }
 
 int
@@ -1925,6 +1986,7 @@ main (int   argc,
   g_test_add_func ("/server/sync/migration", test_sync_migration);
   g_test_add_func ("/server/idle-timeout", test_idle_timeout);
   g_test_add_func ("/server/two-processes", test_two_processes);
+  g_test_add_func ("/server/shutdown-drains", test_shutdown_drains);
 
   rc = g_test_run ();
 

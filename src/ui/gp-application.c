@@ -16,6 +16,7 @@
 #include "gp-account.h"
 #include "gp-application.h"
 #include "gp-error.h"
+#include "gp-sync-client.h"
 #include "gp-window.h"
 
 /* GpApplication owns the services (the store, the sync status and, once signed in, the
@@ -31,6 +32,7 @@ struct _GpApplication
   GpStore *store;
   GpSyncStatus *sync_status;
   GpAccount *account;
+  GpSyncClient *sync_client;
   GSettings *settings;
   GCancellable *cancellable;
 
@@ -42,6 +44,8 @@ G_DEFINE_FINAL_TYPE (GpApplication, gp_application, ADW_TYPE_APPLICATION)
 
 static void open_store (GpApplication *self);
 static void load_account (GpApplication *self);
+static void create_sync_client (GpApplication *self);
+static void update_signed_in (GpApplication *self);
 
 static void
 present_main_window (GpApplication *self)
@@ -87,6 +91,7 @@ corrupt_response_cb (AdwMessageDialog *dialog,
 
   g_clear_object (&self->store);
   self->store = gp_store_new (self->database_path);
+  create_sync_client (self);
   if (!self->activate_pending)
     {
       self->activate_pending = TRUE;
@@ -107,6 +112,7 @@ store_opened_cb (GObject      *object,
   if (gp_store_open_finish (GP_STORE (object), result, &error))
     {
       self->store_ready = TRUE;
+      update_signed_in (self);
       if (self->activate_pending)
         {
           present_main_window (self);
@@ -162,16 +168,27 @@ open_store (GpApplication *self)
   gp_store_open_async (self->store, self->cancellable, store_opened_cb, g_object_ref (self));
 }
 
+/* The sync client owns the sync status the windows show; it follows the account's
+ * signed-in state by itself. */
+static void
+create_sync_client (GpApplication *self)
+{
+  if (self->sync_client != NULL)
+    gp_sync_client_stop (self->sync_client);
+  g_clear_object (&self->sync_client);
+  g_clear_object (&self->sync_status);
+
+  self->sync_client = gp_sync_client_new (self->store, self->account);
+  self->sync_status = g_object_ref (gp_sync_client_get_status (self->sync_client));
+  g_settings_bind (self->settings, "sync-interval", self->sync_client, "interval",
+                   G_SETTINGS_BIND_GET);
+}
+
 static void
 update_signed_in (GpApplication *self)
 {
-  gboolean signed_in = gp_account_get_signed_in (self->account);
-  GpSyncState state = gp_sync_status_get_state (self->sync_status);
-
-  if (!signed_in)
-    gp_sync_status_set_state (self->sync_status, GP_SYNC_STATE_SIGNED_OUT);
-  else if (state == GP_SYNC_STATE_SIGNED_OUT)
-    gp_sync_status_set_state (self->sync_status, GP_SYNC_STATE_IDLE);
+  if (self->store_ready && gp_account_get_signed_in (self->account))
+    gp_sync_client_start (self->sync_client);
 }
 
 static void
@@ -293,10 +310,10 @@ gp_application_startup (GApplication *app)
   g_mkdir_with_parents (dir, 0700);
 
   self->cancellable = g_cancellable_new ();
-  self->sync_status = gp_sync_status_new ();
   self->account = gp_account_new ();
   self->settings = g_settings_new ("io.github.gigpilot.GigPilot");
   self->store = gp_store_new (self->database_path);
+  create_sync_client (self);
   open_store (self);
   load_account (self);
 }
@@ -307,6 +324,8 @@ gp_application_shutdown (GApplication *app)
   GpApplication *self = GP_APPLICATION (app);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->sync_client != NULL)
+    gp_sync_client_stop (self->sync_client);
   if (self->store != NULL)
     gp_store_close (self->store);
 
@@ -319,6 +338,7 @@ gp_application_dispose (GObject *object)
   GpApplication *self = GP_APPLICATION (object);
 
   g_clear_object (&self->store);
+  g_clear_object (&self->sync_client);
   g_clear_object (&self->sync_status);
   g_clear_object (&self->account);
   g_clear_object (&self->settings);
@@ -390,7 +410,8 @@ gp_application_sync_now (GpApplication *self)
 {
   g_return_if_fail (GP_IS_APPLICATION (self));
 
-  /* The sync client arrives with the sync engine; until then there is nothing to run. */
+  if (self->sync_client != NULL)
+    gp_sync_client_sync_now (self->sync_client);
 }
 
 static void
@@ -404,7 +425,7 @@ account_done_cb (GObject      *object,
   gboolean ok;
 
   if (g_task_get_task_data (task) != NULL)
-    ok = gp_account_sign_out_finish (GP_ACCOUNT (object), result, &error);
+    ok = gp_sync_client_sign_out_finish (GP_SYNC_CLIENT (object), result, &error);
   else
     ok = gp_account_sign_in_finish (GP_ACCOUNT (object), result, &error);
 
@@ -441,7 +462,9 @@ gp_application_account_async (GpApplication       *self,
   if (operation == GP_ACCOUNT_SIGN_OUT)
     {
       g_task_set_task_data (task, GINT_TO_POINTER (1), NULL);
-      gp_account_sign_out_async (self->account, cancellable, account_done_cb, g_steal_pointer (&task));
+      /* Local data stays: it is the user's, and another sign-in syncs it again. */
+      gp_sync_client_sign_out_async (self->sync_client, FALSE, cancellable, account_done_cb,
+                                     g_steal_pointer (&task));
     }
   else
     {

@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "gp-store.h"
+#include "gp-store-sync.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +19,7 @@ G_DECLARE_FINAL_TYPE (GpConflictsPage, gp_conflicts_page, GP, CONFLICTS_PAGE, Gt
 
 GpConflictsPage *gp_conflicts_page_new    (GpStore         *store) G_GNUC_WARN_UNUSED_RESULT;
 void             gp_conflicts_page_reload (GpConflictsPage *self);
+void             gp_conflicts_page_open   (GpConflictsPage  *self,
+                                           const GpConflict *conflict);
 
 G_END_DECLS

@@ -232,3 +232,83 @@ _gp_ui_is_valid_date (const char *text)
 
   return dt != NULL;
 }
+
+static const struct { const char *column; const char *label; } column_labels[] = {
+  { "name", N_("Name") }, { "email", N_("Email") }, { "company", N_("Company") },
+  { "address", N_("Address") }, { "tax_id", N_("Tax ID") }, { "currency", N_("Currency") },
+  { "hourly_rate", N_("Hourly rate") }, { "notes", N_("Notes") }, { "client_id", N_("Client") },
+  { "number", N_("Number") }, { "status", N_("Status") }, { "issued_on", N_("Issue date") },
+  { "due_on", N_("Due date") }, { "paid_on", N_("Paid on") }, { "terms", N_("Terms") },
+  { "invoice_id", N_("Invoice") }, { "position", N_("Position") },
+  { "description", N_("Description") }, { "quantity", N_("Quantity") },
+  { "unit_price", N_("Unit price") }, { "tax_rate", N_("Tax rate") },
+  { "discount", N_("Discount") }, { "title", N_("Title") }, { "body", N_("Description") },
+  { "priority", N_("Priority") },
+};
+
+const char *
+_gp_ui_column_label (const char *column)
+{
+  for (guint i = 0; column != NULL && i < G_N_ELEMENTS (column_labels); i++)
+    if (strcmp (column_labels[i].column, column) == 0)
+      return _(column_labels[i].label);
+
+  return column;
+}
+
+const char *
+_gp_ui_table_noun (const char *table)
+{
+  if (g_strcmp0 (table, "clients") == 0)
+    return _("Client");
+  if (g_strcmp0 (table, "invoices") == 0)
+    return _("Invoice");
+  if (g_strcmp0 (table, "invoice_lines") == 0)
+    return _("Invoice line");
+  if (g_strcmp0 (table, "tickets") == 0)
+    return _("Ticket");
+  return table;
+}
+
+char *
+_gp_ui_describe_value (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strdup (_("(empty)"));
+
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      GType type = json_node_get_value_type (node);
+
+      if (type == G_TYPE_STRING)
+        {
+          const char *s = json_node_get_string (node);
+
+          return g_strdup (s && s[0] ? s : _("(empty)"));
+        }
+      if (type == G_TYPE_INT64)
+        return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+      if (type == G_TYPE_DOUBLE)
+        return g_strdup_printf ("%g", json_node_get_double (node));
+      if (type == G_TYPE_BOOLEAN)
+        return g_strdup (json_node_get_boolean (node) ? _("yes") : _("no"));
+    }
+
+  return json_to_string (node, FALSE);
+}
+
+char *
+_gp_ui_record_title (const char *table,
+                     JsonObject *fields)
+{
+  static const char *title_columns[] = { "number", "name", "title", "description", NULL };
+
+  for (guint i = 0; fields != NULL && title_columns[i] != NULL; i++)
+    if (json_object_has_member (fields, title_columns[i]) &&
+        JSON_NODE_HOLDS_VALUE (json_object_get_member (fields, title_columns[i])) &&
+        json_node_get_value_type (json_object_get_member (fields, title_columns[i])) == G_TYPE_STRING)
+      return g_strdup_printf ("%s %s", _gp_ui_table_noun (table),
+                              json_object_get_string_member (fields, title_columns[i]));
+
+  return g_strdup (_gp_ui_table_noun (table));
+}

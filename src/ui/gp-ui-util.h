@@ -8,6 +8,7 @@
 #pragma once
 
 #include <adwaita.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -39,4 +40,12 @@ gboolean          _gp_ui_parse_milli      (const char       *text,
                                            gint64           *milli);
 gboolean          _gp_ui_is_valid_date    (const char       *text);
 
+G_END_DECLS
+
+G_BEGIN_DECLS
+const char *_gp_ui_column_label   (const char *column);
+const char *_gp_ui_table_noun     (const char *table);
+char       *_gp_ui_describe_value (JsonNode   *node);
+char       *_gp_ui_record_title   (const char *table,
+                                   JsonObject *fields);
 G_END_DECLS

@@ -193,6 +193,28 @@ class App:
             subprocess.run(["xdotool", "windowfocus", "--sync", wid], capture_output=True)
         subprocess.run(["xdotool", "key", "--clearmodifiers", keys], check=True)
 
+    def raise_windows(self):
+        """Bring this instance's windows to the top (two instances overlap at 0,0)."""
+        wids = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(self.proc.pid)],
+                              capture_output=True, text=True).stdout.split()
+        for wid in wids:
+            subprocess.run(["xdotool", "windowraise", wid], capture_output=True)
+        time.sleep(0.3)
+
+    def mouse_click(self, acc):
+        self.raise_windows()
+        ext = acc.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        subprocess.run(["xdotool", "mousemove", "--sync", str(ext.x + ext.width // 2),
+                        str(ext.y + ext.height // 2), "click", "1"], check=True)
+
+    def double_click(self, acc):
+        """Double-click the middle of a widget (no WM: window coordinates are screen ones)."""
+        self.raise_windows()
+        ext = acc.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        x, y = ext.x + ext.width // 2, ext.y + ext.height // 2
+        subprocess.run(["xdotool", "mousemove", "--sync", str(x), str(y), "click", "--repeat", "2",
+                        "--delay", "80", "1"], check=True)
+
     def screenshot(self, name):
         path = os.path.join(self.artifacts, name + ".png")
         time.sleep(0.6)  # let the last frame paint

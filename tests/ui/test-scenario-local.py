@@ -8,6 +8,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gpui  # noqa: E402
+import pyatspi  # noqa: E402
 from gpui import clean, log, text_of, wait_for  # noqa: E402
 
 artifacts = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp()
@@ -107,6 +108,25 @@ try:
     app.click(main, "Undo")
     app.find(main, "label", number)
     tap.ok(True, "Undo brings the invoice back")
+
+    # Reopen it: the lines come back from the store; marking it sent locks it.
+    app.double_click(app.find(main, "label", number))
+    editor = app.window("Invoice")
+    app.find(editor, "label", "Edit Invoice")
+    app.label_text(editor, contains="354")
+    tap.ok(True, "reopening the invoice loads its lines and the same total")
+    app.click(editor, "Mark as Sent")
+    app.find(editor, "push button", "Edit Anyway")
+    add = app.find(editor, "push button", "Add Line")
+    locked = wait_for(lambda: not add.getState().contains(pyatspi.STATE_SENSITIVE),
+                      what="the invoice to lock")
+    tap.ok(locked,
+           "a sent invoice is locked against silent edits")
+    app.screenshot("05b-invoice-sent-locked")
+    app.key("Escape")
+    app.no_window("Invoice")
+    app.find(main, "label", "Sent")
+    tap.ok(True, "the list shows the invoice as sent")
 
     # Every window once.
     app.key("ctrl+comma")

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "gp-client-editor.h"
+#include "gp-conflict-dialog.h"
 #include "gp-conflicts-page.h"
 #include "gp-dashboard-page.h"
 #include "gp-estimate-dialog.h"
@@ -187,6 +188,26 @@ test_work_dialogs (void)
 }
 
 static void
+test_conflict_dialogs (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GpConflict conflict = { (char *) "clients", (char *) "c1", GP_CONFLICT_EDIT, NULL, 0 };
+  GpConflictKind kinds[] = { GP_CONFLICT_EDIT, GP_CONFLICT_REMOTE_DELETE,
+                             GP_CONFLICT_LOCAL_DELETE, GP_CONFLICT_DUPLICATE_NUMBER };
+
+  g_assert_true (json_parser_load_from_data (parser,
+    "{\"email\": {\"base\": \"a@x\", \"mine\": \"m@x\", \"theirs\": \"t@x\"},"
+    " \"hourly_rate\": {\"base\": 100, \"mine\": null, \"theirs\": 120}}", -1, NULL));
+  conflict.fields = json_node_get_object (json_parser_get_root (parser));
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      conflict.kind = kinds[i];
+      check_window (GTK_WINDOW (gp_conflict_dialog_new (NULL, &conflict)));
+    }
+}
+
+static void
 test_window_with_store (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("gigpilot-ui-XXXXXX", NULL);
@@ -230,6 +251,7 @@ main (int   argc,
   g_test_add_func ("/ui/templates/invoice-line-row", test_invoice_line_row);
   g_test_add_func ("/ui/templates/editors", test_editors);
   g_test_add_func ("/ui/templates/preferences", test_preferences);
+  g_test_add_func ("/ui/templates/conflict-dialogs", test_conflict_dialogs);
   g_test_add_func ("/ui/templates/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/ui/templates/dashboard-page", test_dashboard_page);
   g_test_add_func ("/ui/templates/revenue-chart", test_revenue_chart);

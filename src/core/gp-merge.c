@@ -109,6 +109,16 @@ gp_merge_values_equal (JsonNode *a,
   return json_node_get_double (a) == json_node_get_double (b);
 }
 
+static gboolean
+is_stamp (const char *name,
+          JsonNode   *a,
+          JsonNode   *b)
+{
+  return strcmp (name, "updated_at") == 0
+         && a != NULL && JSON_NODE_HOLDS_VALUE (a) && json_node_get_value_type (a) == G_TYPE_INT64
+         && b != NULL && JSON_NODE_HOLDS_VALUE (b) && json_node_get_value_type (b) == G_TYPE_INT64;
+}
+
 static JsonNode *
 member (JsonObject *object,
         const char *name)
@@ -289,6 +299,10 @@ gp_merge_records (JsonObject *base,
 
         if (gp_merge_values_equal (m, t))
           take = m;
+        else if (is_stamp (name, m, t))
+          /* Every local write bumps updated_at, so both sides "changed" it whenever both
+           * edited anything: the later stamp wins and it never conflicts by itself. */
+          take = json_node_get_int (m) >= json_node_get_int (t) ? m : t;
         else if (base != NULL && gp_merge_values_equal (m, b))
           take = t;
         else if (base != NULL && gp_merge_values_equal (t, b))

@@ -15,6 +15,10 @@
 
 G_BEGIN_DECLS
 
+/* "GigP" in PRAGMA application_id marks a file as ours, so an unrelated SQLite file is
+ * refused, not migrated, and a backup can be recognised before it is restored. */
+#define GP_STORE_APPLICATION_ID 0x47696750
+
 /* The store's internal command API, shared by gp-store.c (user commands) and
  * gp-store-sync.c (sync commands). Nothing here is for the UI.
  *

@@ -31,9 +31,6 @@
 #include "gp-schema.h"
 #include "gp-store-private.h"
 
-/* The GigPilot application_id (see gp-store.c). */
-#define APPLICATION_ID 0x47696750
-
 /* Active ISO 4217 codes, sorted. */
 static const char * const known_currencies[] = {
   "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
@@ -936,7 +933,7 @@ check_backup (sqlite3     *db,
 
   if (!query_int_on (db, "PRAGMA application_id", &app_id, &local_error) ||
       !query_int_on (db, "PRAGMA user_version", version, &local_error) ||
-      app_id != APPLICATION_ID || *version < 1)
+      app_id != GP_STORE_APPLICATION_ID || *version < 1)
     {
       g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID,
                    _("“%s” is not a GigPilot backup."), source);

@@ -19,9 +19,6 @@
 #include "gp-schema.h"
 #include "gp-store-private.h"
 
-/* "GigP" — marks the file as ours, so an unrelated SQLite file is refused, not migrated. */
-#define GP_STORE_APPLICATION_ID 0x47696750
-
 /* Forward-only migrations; migration N brings user_version from N-1 to N in one
  * transaction. Never edit a released entry: add a new one and bump GP_STORE_DB_VERSION. */
 #define SYNC_COLUMNS \

@@ -433,21 +433,23 @@ gp_account_load_async (GpAccount           *self,
                        gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *normalized = NULL;
   g_autoptr(GHashTable) attributes = NULL;
+  LoadData *data;
 
   g_return_if_fail (GP_IS_ACCOUNT (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gp_account_load_async);
-  g_task_set_task_data (task, g_new0 (LoadData, 1), (GDestroyNotify)load_data_free);
+  data = g_new0 (LoadData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify)load_data_free);
 
-  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  /* The attribute table owns its strings: the search reads them after this returns. */
+  attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   if (server_url != NULL && *server_url != '\0')
     {
       g_autoptr(GError) error = NULL;
+      char *normalized = gp_account_normalize_server_url (server_url, &error);
 
-      normalized = gp_account_normalize_server_url (server_url, &error);
       if (normalized == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&error));
@@ -485,12 +487,15 @@ typedef struct
 {
   char *server_url;
   char *email;
+  char *password;
   JsonObject *secret;
 } AuthData;
 
 static void
 auth_data_free (AuthData *data)
 {
+  if (data->password != NULL)
+    secret_password_free (data->password);
   g_free (data->server_url);
   g_free (data->email);
   g_clear_pointer (&data->secret, json_object_unref);
@@ -530,8 +535,13 @@ store_secret (GpAccount *self,
                          "server", self->server_url,
                          "email", self->email,
                          NULL);
-  secret_password_wipe (g_steal_pointer (&text));
+  secret_password_free (g_steal_pointer (&text));
 }
+
+static void post_json (GpAccount  *self,
+                       GTask      *task,
+                       const char *path,
+                       JsonObject *body);
 
 static void
 auth_sent_cb (GObject      *object,
@@ -577,6 +587,18 @@ auth_sent_cb (GObject      *object,
   if (reply == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (json_object_get_string_member_with_default (reply, "token", NULL) == NULL
+      && data->password != NULL)
+    {
+      g_autoptr(JsonObject) login = json_object_new ();
+
+      /* Registered; the server hands out tokens on login. */
+      json_object_set_string_member (login, "email", data->email);
+      json_object_set_string_member (login, "password", data->password);
+      g_clear_pointer (&data->password, secret_password_free);
+      post_json (self, task, "/auth/login", login);
       return;
     }
   if (json_object_get_string_member_with_default (reply, "token", NULL) == NULL)
@@ -663,6 +685,8 @@ gp_account_sign_in_async (GpAccount           *self,
       return;
     }
 
+  if (create_account)
+    data->password = g_strdup (password);
   body = json_object_new ();
   json_object_set_string_member (body, "email", data->email);
   json_object_set_string_member (body, "password", password);

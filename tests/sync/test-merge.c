@@ -219,6 +219,23 @@ test_merge_local_delete (void)
 }
 
 static void
+test_merge_stamp (void)
+{
+  g_autoptr(JsonObject) base = obj ("{\"id\":\"a\",\"email\":\"x\",\"notes\":null,\"updated_at\":100}");
+  g_autoptr(JsonObject) mine = obj ("{\"id\":\"a\",\"email\":\"m\",\"notes\":null,\"updated_at\":300}");
+  g_autoptr(JsonObject) theirs = obj ("{\"id\":\"a\",\"email\":\"x\",\"notes\":\"t\",\"updated_at\":200}");
+  g_autoptr(GpMergeResult) r = gp_merge_records (base, mine, theirs);
+  g_autoptr(GpMergeResult) r2 = gp_merge_records (base, theirs, mine);
+
+  /* Disjoint edits on both sides both bump updated_at: not a conflict, the later wins. */
+  g_assert_cmpint (r->kind, ==, GP_CONFLICT_NONE);
+  assert_object_equals (r->merged, "{\"email\":\"m\",\"notes\":\"t\",\"updated_at\":300}");
+  assert_columns (r->changed, "email,updated_at");
+  g_assert_cmpint (r2->kind, ==, GP_CONFLICT_NONE);
+  assert_object_equals (r2->merged, "{\"email\":\"m\",\"notes\":\"t\",\"updated_at\":300}");
+}
+
+static void
 test_merge_kinds (void)
 {
   for (GpConflictKind k = GP_CONFLICT_NONE; k <= GP_CONFLICT_DUPLICATE_NUMBER; k++)
@@ -240,6 +257,7 @@ main (int   argc,
   g_test_add_func ("/merge/no-base", test_merge_no_base);
   g_test_add_func ("/merge/remote-delete", test_merge_remote_delete);
   g_test_add_func ("/merge/local-delete", test_merge_local_delete);
+  g_test_add_func ("/merge/stamp", test_merge_stamp);
   g_test_add_func ("/merge/kinds", test_merge_kinds);
   return g_test_run ();
 }

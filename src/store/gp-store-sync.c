@@ -1,0 +1,2430 @@
+/* gp-store-sync.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "gigpilot-store"
+
+#include "config.h"
+
+#include "gp-store-sync.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "gp-store-private.h"
+
+/* The sync side of the store: applying a pulled page, collecting a push, marking it pushed,
+ * and the conflicts. Everything here runs on the store thread inside one transaction per
+ * command (gp-store-private.h), so a page and its cursor commit together and an interrupted
+ * first sync resumes where it stopped.
+ *
+ * Bookkeeping per row: _status/_changed say what is still to push, _base is the last server
+ * version this device saw (the common ancestor of the three-way merge in gp-merge.c), _rev
+ * lets mark-pushed leave rows edited during the push dirty.
+ *
+ * Invoice numbers: numbers are given when an invoice is issued, on whatever device the user
+ * is on, and two devices offline can both issue "2026-0042". Per-device series would avoid
+ * the collision but give legally awkward gaps and interleavings, so GigPilot keeps one
+ * series and detects a collision on pull instead: a pulled invoice whose number another
+ * local invoice already carries becomes a "duplicate-number" conflict on the invoice that
+ * has not reached the server yet (else on the pulled one). It is held back from pushes until
+ * the user gives it a new number, so a duplicate never spreads silently. */
+
+#define META_LAST_PULLED_AT "last_pulled_at"
+#define META_CURSOR "pull_cursor"
+#define META_CURSOR_LPA "pull_cursor_last_pulled_at"
+#define META_PUSH_ID "push_id"
+#define META_PUSH_CHECKSUM "push_checksum"
+#define META_ORPHAN_PREFIX "orphan:"
+
+/* Boxed and plain types ---------------------------------------------------------------- */
+
+void
+gp_sync_meta_free (GpSyncMeta *meta)
+{
+  if (meta == NULL)
+    return;
+  g_free (meta->cursor);
+  g_free (meta);
+}
+
+void
+gp_pull_outcome_free (GpPullOutcome *outcome)
+{
+  if (outcome == NULL)
+    return;
+  g_free (outcome->next_cursor);
+  g_free (outcome);
+}
+
+typedef struct
+{
+  const GpTable *table;
+  char *id;
+  gint64 rev;
+  char *status;
+  char *raw;
+} PushEntry;
+
+struct _GpPushBatch
+{
+  GBytes *body;
+  char *push_id;
+  GArray *entries;
+  guint n_pushable;
+};
+
+static void
+push_entry_clear (PushEntry *entry)
+{
+  g_free (entry->id);
+  g_free (entry->status);
+  g_free (entry->raw);
+}
+
+void
+gp_push_batch_free (GpPushBatch *batch)
+{
+  if (batch == NULL)
+    return;
+  g_clear_pointer (&batch->body, g_bytes_unref);
+  g_clear_pointer (&batch->entries, g_array_unref);
+  g_free (batch->push_id);
+  g_free (batch);
+}
+
+/**
+ * gp_push_batch_get_body:
+ * @batch: a batch
+ *
+ * Returns: (transfer none): the push body (WatermelonDB changes, every table present)
+ */
+GBytes *
+gp_push_batch_get_body (GpPushBatch *batch)
+{
+  return batch->body;
+}
+
+/**
+ * gp_push_batch_get_push_id:
+ * @batch: a batch
+ *
+ * The idempotency key of this push. It is kept in sync_meta until the push is acknowledged
+ * and reused as long as the collected changes are byte for byte the same, so a retry after
+ * a lost answer replays instead of applying twice; a different body gets a new key.
+ *
+ * Returns: (transfer none): the push id (a UUID)
+ */
+const char *
+gp_push_batch_get_push_id (GpPushBatch *batch)
+{
+  return batch->push_id;
+}
+
+guint
+gp_push_batch_get_n_records (GpPushBatch *batch)
+{
+  return batch->entries->len;
+}
+
+/* All the records that could be pushed now (this batch and the ones after it). */
+guint
+gp_push_batch_get_n_pushable (GpPushBatch *batch)
+{
+  return batch->n_pushable;
+}
+
+GpConflict *
+gp_conflict_copy (const GpConflict *conflict)
+{
+  GpConflict *copy = g_new0 (GpConflict, 1);
+
+  copy->table = g_strdup (conflict->table);
+  copy->record_id = g_strdup (conflict->record_id);
+  copy->kind = conflict->kind;
+  copy->fields = conflict->fields ? json_object_ref (conflict->fields) : NULL;
+  copy->created_at = conflict->created_at;
+  return copy;
+}
+
+void
+gp_conflict_free (GpConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+  g_free (conflict->table);
+  g_free (conflict->record_id);
+  g_clear_pointer (&conflict->fields, json_object_unref);
+  g_free (conflict);
+}
+
+G_DEFINE_BOXED_TYPE (GpConflict, gp_conflict, gp_conflict_copy, gp_conflict_free)
+
+/* SQL helpers (store thread) ----------------------------------------------------------- */
+
+static sqlite3_stmt *
+prepare (sqlite3     *db,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      _gp_store_set_sqlite_error (error, db, rc, "prepare");
+      return NULL;
+    }
+  return stmt;
+}
+
+static gboolean
+step_done (sqlite3       *db,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _gp_store_set_sqlite_error (error, db, rc, "step");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+node_to_string (JsonNode *node)
+{
+  return json_to_string (node, FALSE);
+}
+
+static char *
+object_to_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return node_to_string (node);
+}
+
+static JsonObject *
+object_from_string (const char *text)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (text == NULL)
+    return NULL;
+  node = json_from_string (text, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
+}
+
+static void
+bind_text_or_null (sqlite3_stmt *stmt,
+                   int           index,
+                   const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* Binds a JSON value to a typed column. Content of the wrong type is sanitised rather
+ * than refused (sync-protocol.md §3.2.9): a push or pull that fails forever helps nobody. */
+static void
+bind_column_value (sqlite3_stmt   *stmt,
+                   int             index,
+                   const GpColumn *column,
+                   JsonNode       *node)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    {
+      sqlite3_bind_null (stmt, index);
+      return;
+    }
+
+  type = json_node_get_value_type (node);
+  if (column->type == GP_COLUMN_INTEGER)
+    {
+      gint64 value = 0;
+
+      if (type == G_TYPE_INT64 || type == G_TYPE_BOOLEAN)
+        value = json_node_get_int (node);
+      else if (type == G_TYPE_DOUBLE)
+        value = (gint64)json_node_get_double (node);
+      else if (type == G_TYPE_STRING
+               && !g_ascii_string_to_signed (json_node_get_string (node), 10, G_MININT64,
+                                             G_MAXINT64, &value, NULL))
+        {
+          sqlite3_bind_null (stmt, index);
+          return;
+        }
+      sqlite3_bind_int64 (stmt, index, value);
+    }
+  else
+    {
+      if (type == G_TYPE_STRING)
+        sqlite3_bind_text (stmt, index, json_node_get_string (node), -1, SQLITE_TRANSIENT);
+      else
+        {
+          g_autofree char *text = node_to_string (node);
+          sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+        }
+    }
+}
+
+static void
+set_column_from_stmt (JsonObject     *object,
+                      const GpColumn *column,
+                      sqlite3_stmt   *stmt,
+                      int             index)
+{
+  switch (sqlite3_column_type (stmt, index))
+    {
+    case SQLITE_NULL:
+      json_object_set_null_member (object, column->name);
+      break;
+
+    case SQLITE_INTEGER:
+      json_object_set_int_member (object, column->name, sqlite3_column_int64 (stmt, index));
+      break;
+
+    case SQLITE_FLOAT:
+      json_object_set_double_member (object, column->name, sqlite3_column_double (stmt, index));
+      break;
+
+    default:
+      json_object_set_string_member (object, column->name,
+                                     (const char *)sqlite3_column_text (stmt, index));
+      break;
+    }
+}
+
+static gboolean
+meta_get (sqlite3     *db,
+          const char  *key,
+          char       **value,
+          GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (db, "SELECT value FROM sync_meta WHERE key = ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  *value = rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL
+           ? g_strdup ((const char *)sqlite3_column_text (stmt, 0)) : NULL;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    _gp_store_set_sqlite_error (error, db, rc, "sync_meta");
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static gint64
+meta_get_int (sqlite3    *db,
+              const char *key)
+{
+  g_autofree char *value = NULL;
+  gint64 n = 0;
+
+  if (meta_get (db, key, &value, NULL) && value != NULL)
+    g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &n, NULL);
+  return n;
+}
+
+static gboolean
+meta_set (sqlite3     *db,
+          const char  *key,
+          const char  *value,
+          GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  if (value == NULL)
+    stmt = prepare (db, "DELETE FROM sync_meta WHERE key = ?1", error);
+  else
+    stmt = prepare (db, "INSERT INTO sync_meta (key, value) VALUES (?1, ?2) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (value != NULL)
+    sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  ok = step_done (db, stmt, error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+static gboolean
+meta_set_int (sqlite3     *db,
+              const char  *key,
+              gint64       value,
+              GError     **error)
+{
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, value);
+  return meta_set (db, key, buf, error);
+}
+
+/* Rows ----------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  JsonObject *data;   /* "id" + data columns */
+  char *status;
+  char *changed;
+  JsonObject *base;   /* nullable */
+  gint64 rev;
+} Row;
+
+static void
+row_free (Row *row)
+{
+  if (row == NULL)
+    return;
+  g_clear_pointer (&row->data, json_object_unref);
+  g_clear_pointer (&row->base, json_object_unref);
+  g_free (row->status);
+  g_free (row->changed);
+  g_free (row);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Row, row_free)
+
+/* Prepared statements for one table, reused for a whole command. */
+typedef struct
+{
+  const GpTable *table;
+  sqlite3_stmt *select_row;
+  sqlite3_stmt *insert_row;
+  sqlite3_stmt *update_row;
+  sqlite3_stmt *delete_row;
+} TableCtx;
+
+static void
+table_ctx_clear (TableCtx *ctx)
+{
+  g_clear_pointer (&ctx->select_row, sqlite3_finalize);
+  g_clear_pointer (&ctx->insert_row, sqlite3_finalize);
+  g_clear_pointer (&ctx->update_row, sqlite3_finalize);
+  g_clear_pointer (&ctx->delete_row, sqlite3_finalize);
+}
+
+static gboolean
+table_ctx_init (TableCtx       *ctx,
+                sqlite3        *db,
+                const GpTable  *table,
+                GError        **error)
+{
+  g_autoptr(GString) cols = g_string_new ("id");
+  g_autoptr(GString) params = g_string_new ("?1");
+  g_autoptr(GString) sets = g_string_new (NULL);
+  g_autofree char *sql_select = NULL;
+  g_autofree char *sql_insert = NULL;
+  g_autofree char *sql_update = NULL;
+  g_autofree char *sql_delete = NULL;
+  guint n = table->n_columns;
+
+  ctx->table = table;
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append_printf (cols, ", \"%s\"", table->columns[i].name);
+      g_string_append_printf (params, ", ?%u", i + 2);
+      g_string_append_printf (sets, "\"%s\" = ?%u, ", table->columns[i].name, i + 2);
+    }
+
+  sql_select = g_strdup_printf ("SELECT %s, _status, _changed, _base, _rev FROM \"%s\" WHERE id = ?1",
+                                cols->str, table->name);
+  sql_insert = g_strdup_printf ("INSERT INTO \"%s\" (%s, _status, _changed, _base, _rev) "
+                                "VALUES (%s, ?%u, ?%u, ?%u, 0)",
+                                table->name, cols->str, params->str, n + 2, n + 3, n + 4);
+  sql_update = g_strdup_printf ("UPDATE \"%s\" SET %s_status = ?%u, _changed = ?%u, _base = ?%u "
+                                "WHERE id = ?1",
+                                table->name, sets->str, n + 2, n + 3, n + 4);
+  sql_delete = g_strdup_printf ("DELETE FROM \"%s\" WHERE id = ?1", table->name);
+
+  if ((ctx->select_row = prepare (db, sql_select, error)) == NULL
+      || (ctx->insert_row = prepare (db, sql_insert, error)) == NULL
+      || (ctx->update_row = prepare (db, sql_update, error)) == NULL
+      || (ctx->delete_row = prepare (db, sql_delete, error)) == NULL)
+    {
+      table_ctx_clear (ctx);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* All tables of the schema, prepared. Indexed like gp_schema_get_tables(). */
+typedef struct
+{
+  sqlite3 *db;
+  GpStoreTxn *txn;
+  TableCtx tables[8];
+  guint n_tables;
+  sqlite3_stmt *find_conflict;
+  gint64 now;
+} Ctx;
+
+static void
+ctx_clear (Ctx *ctx)
+{
+  for (guint i = 0; i < ctx->n_tables; i++)
+    table_ctx_clear (&ctx->tables[i]);
+  g_clear_pointer (&ctx->find_conflict, sqlite3_finalize);
+}
+
+static gboolean
+ctx_init (Ctx         *ctx,
+          GpStoreTxn  *txn,
+          GError     **error)
+{
+  const GpTable *tables = gp_schema_get_tables (&ctx->n_tables);
+
+  g_assert (ctx->n_tables <= G_N_ELEMENTS (ctx->tables));
+  ctx->txn = txn;
+  ctx->db = _gp_store_txn_get_db (txn);
+  ctx->now = _gp_store_now_ms ();
+  for (guint i = 0; i < ctx->n_tables; i++)
+    if (!table_ctx_init (&ctx->tables[i], ctx->db, &tables[i], error))
+      {
+        ctx->n_tables = i;
+        ctx_clear (ctx);
+        return FALSE;
+      }
+  ctx->find_conflict = prepare (ctx->db,
+                                "SELECT id, kind, fields FROM conflicts WHERE table_name = ?1 "
+                                "AND record_id = ?2 AND resolved_at IS NULL "
+                                "ORDER BY id DESC LIMIT 1", error);
+  if (ctx->find_conflict == NULL)
+    {
+      ctx_clear (ctx);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static TableCtx *
+ctx_lookup (Ctx        *ctx,
+            const char *name)
+{
+  for (guint i = 0; i < ctx->n_tables; i++)
+    if (g_str_equal (ctx->tables[i].table->name, name))
+      return &ctx->tables[i];
+  return NULL;
+}
+
+static Row *
+read_row (Ctx         *ctx,
+          TableCtx    *t,
+          const char  *id,
+          GError     **error)
+{
+  sqlite3_stmt *stmt = t->select_row;
+  guint n = t->table->n_columns;
+  Row *row = NULL;
+  int rc;
+
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      row = g_new0 (Row, 1);
+      row->data = json_object_new ();
+      json_object_set_string_member (row->data, "id", id);
+      for (guint i = 0; i < n; i++)
+        set_column_from_stmt (row->data, &t->table->columns[i], stmt, i + 1);
+      row->status = g_strdup ((const char *)sqlite3_column_text (stmt, n + 1));
+      row->changed = g_strdup ((const char *)sqlite3_column_text (stmt, n + 2));
+      row->base = object_from_string ((const char *)sqlite3_column_text (stmt, n + 3));
+      row->rev = sqlite3_column_int64 (stmt, n + 4);
+    }
+  else if (rc != SQLITE_DONE)
+    _gp_store_set_sqlite_error (error, ctx->db, rc, "read row");
+  sqlite3_reset (stmt);
+  return row;
+}
+
+static gboolean
+write_row (Ctx         *ctx,
+           TableCtx    *t,
+           gboolean     insert,
+           JsonObject  *data,
+           const char  *id,
+           const char  *status,
+           const char  *changed,
+           JsonObject  *base,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = insert ? t->insert_row : t->update_row;
+  guint n = t->table->n_columns;
+  g_autofree char *base_text = base ? object_to_string (base) : NULL;
+  gboolean ok;
+
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  for (guint i = 0; i < n; i++)
+    bind_column_value (stmt, i + 2, &t->table->columns[i],
+                       json_object_get_member (data, t->table->columns[i].name));
+  sqlite3_bind_text (stmt, n + 2, status, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, n + 3, changed ? changed : "", -1, SQLITE_TRANSIENT);
+  bind_text_or_null (stmt, n + 4, base_text);
+  ok = step_done (ctx->db, stmt, error);
+  sqlite3_clear_bindings (stmt);
+  if (ok)
+    _gp_store_txn_changed (ctx->txn, t->table->name, id);
+  return ok;
+}
+
+/* A canonical server record: "id" plus the table's data columns only, so unknown columns
+ * never reach the base copy and a record pulled twice compares equal. */
+static JsonObject *
+canonical_record (const GpTable *table,
+                  const char    *id,
+                  JsonObject    *record)
+{
+  JsonObject *canonical = json_object_new ();
+
+  json_object_set_string_member (canonical, "id", id);
+  for (guint i = 0; i < table->n_columns; i++)
+    {
+      const GpColumn *column = &table->columns[i];
+      JsonNode *value = json_object_get_member (record, column->name);
+
+      if (value == NULL || !JSON_NODE_HOLDS_VALUE (value))
+        json_object_set_null_member (canonical, column->name);
+      else if (column->type == GP_COLUMN_INTEGER && json_node_get_value_type (value) != G_TYPE_INT64)
+        {
+          gint64 n = 0;
+
+          if (json_node_get_value_type (value) == G_TYPE_DOUBLE)
+            json_object_set_int_member (canonical, column->name, (gint64)json_node_get_double (value));
+          else if (json_node_get_value_type (value) == G_TYPE_STRING
+                   && g_ascii_string_to_signed (json_node_get_string (value), 10, G_MININT64, G_MAXINT64, &n, NULL))
+            json_object_set_int_member (canonical, column->name, n);
+          else if (json_node_get_value_type (value) == G_TYPE_BOOLEAN)
+            json_object_set_int_member (canonical, column->name, json_node_get_boolean (value));
+          else
+            json_object_set_null_member (canonical, column->name);
+        }
+      else if (column->type == GP_COLUMN_TEXT && json_node_get_value_type (value) != G_TYPE_STRING)
+        {
+          g_autofree char *text = node_to_string (value);
+
+          json_object_set_string_member (canonical, column->name, text);
+        }
+      else
+        json_object_set_member (canonical, column->name, json_node_copy (value));
+    }
+  return canonical;
+}
+
+static char *
+join_columns (GPtrArray *columns)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < columns->len; i++)
+    g_string_append_printf (s, "%s%s", i ? "," : "", (const char *)g_ptr_array_index (columns, i));
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Conflicts ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  gint64 id;
+  GpConflictKind kind;
+  JsonObject *fields;
+} OpenConflict;
+
+static void
+open_conflict_clear (OpenConflict *c)
+{
+  g_clear_pointer (&c->fields, json_object_unref);
+}
+
+static gboolean
+find_open_conflict (Ctx          *ctx,
+                    const char   *table,
+                    const char   *id,
+                    OpenConflict *out,
+                    GError      **error)
+{
+  sqlite3_stmt *stmt = ctx->find_conflict;
+  int rc;
+
+  memset (out, 0, sizeof *out);
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      out->id = sqlite3_column_int64 (stmt, 0);
+      out->kind = gp_conflict_kind_from_string ((const char *)sqlite3_column_text (stmt, 1));
+      out->fields = object_from_string ((const char *)sqlite3_column_text (stmt, 2));
+      if (out->fields == NULL)
+        out->fields = json_object_new ();
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, ctx->db, rc, "conflicts");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+save_conflict (Ctx             *ctx,
+               const char      *table,
+               const char      *id,
+               GpConflictKind   kind,
+               JsonObject      *fields,
+               GError         **error)
+{
+  OpenConflict open;
+  g_autofree char *fields_text = object_to_string (fields);
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  if (!find_open_conflict (ctx, table, id, &open, error))
+    return FALSE;
+
+  if (open.id != 0)
+    {
+      stmt = prepare (ctx->db, "UPDATE conflicts SET kind = ?2, fields = ?3 WHERE id = ?1", error);
+      if (stmt == NULL)
+        {
+          open_conflict_clear (&open);
+          return FALSE;
+        }
+      sqlite3_bind_int64 (stmt, 1, open.id);
+    }
+  else
+    {
+      stmt = prepare (ctx->db,
+                      "INSERT INTO conflicts (table_name, record_id, kind, fields, created_at) "
+                      "VALUES (?4, ?5, ?2, ?3, ?6)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 4, table, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 5, id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 6, ctx->now);
+    }
+  sqlite3_bind_text (stmt, 2, gp_conflict_kind_to_string (kind), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, fields_text, -1, SQLITE_STATIC);
+  ok = step_done (ctx->db, stmt, error);
+  sqlite3_finalize (stmt);
+  open_conflict_clear (&open);
+  if (ok)
+    _gp_store_txn_changed (ctx->txn, table, id);
+  return ok;
+}
+
+static gboolean
+close_conflicts (Ctx         *ctx,
+                 const char  *table,
+                 const char  *id,
+                 GError     **error)
+{
+  sqlite3_stmt *stmt = prepare (ctx->db,
+                                "UPDATE conflicts SET resolved_at = ?3 WHERE table_name = ?1 "
+                                "AND record_id = ?2 AND resolved_at IS NULL", error);
+  gboolean ok;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, ctx->now);
+  ok = step_done (ctx->db, stmt, error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+/* Parents and children ------------------------------------------------------------------- */
+
+static gboolean
+row_exists (Ctx        *ctx,
+            const char *table,
+            const char *id)
+{
+  TableCtx *t = ctx_lookup (ctx, table);
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (t == NULL)
+    return FALSE;
+  stmt = t->select_row;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+/* Whether every reference of @record points at a row we have. */
+static gboolean
+parents_present (Ctx           *ctx,
+                 const GpTable *table,
+                 JsonObject    *record)
+{
+  for (guint i = 0; i < table->n_columns; i++)
+    {
+      const GpColumn *column = &table->columns[i];
+      JsonNode *value;
+
+      if (column->references == NULL)
+        continue;
+      value = json_object_get_member (record, column->name);
+      if (value == NULL || !JSON_NODE_HOLDS_VALUE (value)
+          || json_node_get_value_type (value) != G_TYPE_STRING)
+        continue;
+      if (!row_exists (ctx, column->references, json_node_get_string (value)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef gboolean (*ChildFunc) (Ctx           *ctx,
+                               const GpTable *table,
+                               const char    *id,
+                               const char    *status,
+                               gpointer       data,
+                               GError       **error);
+
+/* Calls @func for every child row of (@table, @id), depth first, children before parents. */
+static gboolean
+foreach_descendant (Ctx            *ctx,
+                    const GpTable  *table,
+                    const char     *id,
+                    ChildFunc       func,
+                    gpointer        data,
+                    GError        **error)
+{
+  for (guint i = 0; i < ctx->n_tables; i++)
+    {
+      const GpTable *child = ctx->tables[i].table;
+      const GpColumn *ref;
+      g_autofree char *sql = NULL;
+      g_autoptr(GPtrArray) ids = NULL;
+      g_autoptr(GPtrArray) statuses = NULL;
+      sqlite3_stmt *stmt;
+      int rc;
+
+      if (child->parent_column == NULL)
+        continue;
+      ref = gp_schema_lookup_column (child, child->parent_column);
+      if (ref == NULL || g_strcmp0 (ref->references, table->name) != 0)
+        continue;
+
+      sql = g_strdup_printf ("SELECT id, _status FROM \"%s\" WHERE \"%s\" = ?1",
+                             child->name, child->parent_column);
+      stmt = prepare (ctx->db, sql, error);
+      if (stmt == NULL)
+        return FALSE;
+      ids = g_ptr_array_new_with_free_func (g_free);
+      statuses = g_ptr_array_new_with_free_func (g_free);
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+          g_ptr_array_add (statuses, g_strdup ((const char *)sqlite3_column_text (stmt, 1)));
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          _gp_store_set_sqlite_error (error, ctx->db, rc, "children");
+          return FALSE;
+        }
+
+      for (guint j = 0; j < ids->len; j++)
+        {
+          if (!foreach_descendant (ctx, child, g_ptr_array_index (ids, j), func, data, error))
+            return FALSE;
+          if (!func (ctx, child, g_ptr_array_index (ids, j), g_ptr_array_index (statuses, j), data, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+note_dirty_cb (Ctx           *ctx,
+               const GpTable *table,
+               const char    *id,
+               const char    *status,
+               gpointer       data,
+               GError       **error)
+{
+  OpenConflict open;
+
+  if (g_strcmp0 (status, "synced") != 0)
+    *(gboolean *)data = TRUE;
+  else if (find_open_conflict (ctx, table->name, id, &open, NULL) && open.id != 0)
+    *(gboolean *)data = TRUE;
+  open_conflict_clear (&open);
+  return TRUE;
+}
+
+static gboolean
+purge_row_cb (Ctx           *ctx,
+              const GpTable *table,
+              const char    *id,
+              const char    *status,
+              gpointer       data,
+              GError       **error)
+{
+  TableCtx *t = ctx_lookup (ctx, table->name);
+  const char *origin = data;
+
+  if (origin != NULL
+      && !_gp_store_txn_add_history (ctx->txn, table->name, id, "*", NULL, NULL, ctx->now, origin, error))
+    return FALSE;
+  sqlite3_bind_text (t->delete_row, 1, id, -1, SQLITE_TRANSIENT);
+  if (!step_done (ctx->db, t->delete_row, error))
+    return FALSE;
+  if (!close_conflicts (ctx, table->name, id, error))
+    return FALSE;
+  _gp_store_txn_changed (ctx->txn, table->name, id);
+  return TRUE;
+}
+
+/* Deletes a row and everything below it (a remote delete, or an accepted one). */
+static gboolean
+purge_with_descendants (Ctx           *ctx,
+                        const GpTable *table,
+                        const char    *id,
+                        const char    *origin,
+                        GError       **error)
+{
+  return foreach_descendant (ctx, table, id, purge_row_cb, (gpointer)origin, error)
+         && purge_row_cb (ctx, table, id, NULL, (gpointer)origin, error);
+}
+
+/* Applying a pull -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GBytes *page;
+  gint64 last_pulled_at;
+} PullData;
+
+static void
+pull_data_free (PullData *data)
+{
+  g_bytes_unref (data->page);
+  g_free (data);
+}
+
+/* The base the merge compares against: the last server version, except for fields whose
+ * conflict is still open, where it is the value both sides started from. Otherwise a
+ * second pull would see the local value as "changed only here" and silently settle an
+ * open conflict in its favour. */
+static JsonObject *
+copy_object (JsonObject *object)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &value))
+    json_object_set_member (copy, name, json_node_copy (value));
+  return copy;
+}
+
+static JsonObject *
+effective_base (Row          *row,
+                OpenConflict *open)
+{
+  JsonObject *base;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *field;
+
+  if (row->base == NULL)
+    return NULL;
+  if (open->id == 0 || open->kind != GP_CONFLICT_EDIT || open->fields == NULL)
+    return json_object_ref (row->base);
+
+  base = copy_object (row->base);
+  json_object_iter_init (&iter, open->fields);
+  while (json_object_iter_next (&iter, &name, &field))
+    if (JSON_NODE_HOLDS_OBJECT (field) && json_object_has_member (json_node_get_object (field), "base"))
+      json_object_set_member (base, name,
+                              json_node_copy (json_object_get_member (json_node_get_object (field), "base")));
+  return base;
+}
+
+static char *
+value_text (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return node_to_string (node);
+}
+
+/* Records in history what a write changes in @table/@id, field by field. */
+static gboolean
+add_history (Ctx         *ctx,
+             const char  *table,
+             const char  *id,
+             JsonObject  *before,
+             JsonObject  *after,
+             const char  *origin,
+             GError     **error)
+{
+  g_autoptr(GPtrArray) diff = gp_merge_diff (before, after);
+
+  for (guint i = 0; i < diff->len; i++)
+    {
+      const char *field = g_ptr_array_index (diff, i);
+      g_autofree char *old_value = value_text (before ? json_object_get_member (before, field) : NULL);
+      g_autofree char *new_value = value_text (after ? json_object_get_member (after, field) : NULL);
+
+      if (!_gp_store_txn_add_history (ctx->txn, table, id, field, old_value, new_value,
+                                      ctx->now, origin, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+bump_rev (Ctx         *ctx,
+          TableCtx    *t,
+          const char  *id,
+          GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("UPDATE \"%s\" SET _rev = _rev + 1 WHERE id = ?1", t->table->name);
+  sqlite3_stmt *stmt = prepare (ctx->db, sql, error);
+  gboolean ok;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  ok = step_done (ctx->db, stmt, error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+typedef struct
+{
+  Ctx ctx;
+  guint n_conflicts;
+  GPtrArray *invoice_ids;
+} PullState;
+
+static gboolean
+apply_remote_record (PullState   *state,
+                     TableCtx    *t,
+                     JsonObject  *record,
+                     GError     **error)
+{
+  Ctx *ctx = &state->ctx;
+  const char *id = json_object_get_string_member (record, "id");
+  g_autoptr(Row) row = NULL;
+  g_autoptr(JsonObject) base = NULL;
+  g_autoptr(GpMergeResult) result = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autofree char *changed = NULL;
+  OpenConflict open;
+  JsonObject *mine;
+  gboolean ok = FALSE;
+
+  row = read_row (ctx, t, id, error);
+  if (row == NULL)
+    {
+      if (error != NULL && *error != NULL)
+        return FALSE;
+      return write_row (ctx, t, TRUE, record, id, "synced", "", record, error);
+    }
+
+  if (!find_open_conflict (ctx, t->table->name, id, &open, error))
+    return FALSE;
+
+  if (g_str_equal (row->status, "synced") && open.id == 0)
+    {
+      g_autoptr(GPtrArray) data_diff = gp_merge_diff (row->data, record);
+      g_autoptr(GPtrArray) base_diff = gp_merge_diff (row->base, record);
+
+      /* Our own pushed records come back on the next pull: nothing to write, nothing to
+       * announce. */
+      if (data_diff->len == 0 && base_diff->len == 0 && row->base != NULL)
+        return TRUE;
+      ok = add_history (ctx, t->table->name, id, row->data, record, "remote", error)
+           && write_row (ctx, t, FALSE, record, id, "synced", "", record, error);
+      open_conflict_clear (&open);
+      return ok;
+    }
+
+  base = effective_base (row, &open);
+  mine = g_str_equal (row->status, "deleted") ? NULL : row->data;
+  result = gp_merge_records (base, mine, record);
+
+  switch (result->kind)
+    {
+    case GP_CONFLICT_NONE:
+      if (mine == NULL)
+        ok = write_row (ctx, t, FALSE, row->data, id, "deleted", row->changed, record, error);
+      else
+        {
+          changed = join_columns (result->changed);
+          ok = add_history (ctx, t->table->name, id, row->data, result->merged, "remote", error)
+               && write_row (ctx, t, FALSE, result->merged, id,
+                             result->changed->len > 0 ? "updated" : "synced", changed, record, error);
+        }
+      if (ok && open.id != 0 && open.kind != GP_CONFLICT_DUPLICATE_NUMBER)
+        ok = close_conflicts (ctx, t->table->name, id, error);
+      break;
+
+    case GP_CONFLICT_EDIT:
+      changed = join_columns (result->changed);
+      fields = gp_merge_describe_conflict (result, base, mine, record);
+      ok = add_history (ctx, t->table->name, id, row->data, result->merged, "remote", error)
+           && write_row (ctx, t, FALSE, result->merged, id, "updated", changed, record, error)
+           && save_conflict (ctx, t->table->name, id, GP_CONFLICT_EDIT, fields, error);
+      state->n_conflicts++;
+      break;
+
+    case GP_CONFLICT_LOCAL_DELETE:
+      fields = gp_merge_describe_conflict (result, base, NULL, record);
+      ok = write_row (ctx, t, FALSE, row->data, id, "deleted", row->changed, record, error)
+           && save_conflict (ctx, t->table->name, id, GP_CONFLICT_LOCAL_DELETE, fields, error);
+      state->n_conflicts++;
+      break;
+
+    case GP_CONFLICT_REMOTE_DELETE:
+    case GP_CONFLICT_DUPLICATE_NUMBER:
+    default:
+      g_assert_not_reached ();
+    }
+
+  open_conflict_clear (&open);
+  return ok;
+}
+
+static gboolean
+apply_remote_delete (PullState   *state,
+                     TableCtx    *t,
+                     const char  *id,
+                     GError     **error)
+{
+  Ctx *ctx = &state->ctx;
+  g_autoptr(Row) row = NULL;
+  g_autoptr(JsonObject) base = NULL;
+  g_autoptr(GpMergeResult) result = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  OpenConflict open;
+  gboolean dirty_below = FALSE;
+  gboolean ok;
+
+  row = read_row (ctx, t, id, error);
+  if (row == NULL)
+    return error == NULL || *error == NULL;
+
+  if (g_str_equal (row->status, "deleted"))
+    return purge_with_descendants (ctx, t->table, id, NULL, error);
+
+  if (!find_open_conflict (ctx, t->table->name, id, &open, error))
+    return FALSE;
+
+  base = effective_base (row, &open);
+  if (g_str_equal (row->status, "synced") && open.id == 0)
+    result = gp_merge_records (row->data, row->data, NULL);
+  else
+    result = gp_merge_records (base, row->data, NULL);
+  open_conflict_clear (&open);
+
+  if (result->kind == GP_CONFLICT_NONE)
+    {
+      /* A row whose children were edited here stays, or the children would dangle. */
+      if (!foreach_descendant (ctx, t->table, id, note_dirty_cb, &dirty_below, error))
+        return FALSE;
+      if (!dirty_below)
+        return purge_with_descendants (ctx, t->table, id, "remote", error);
+      fields = json_object_new ();
+    }
+  else
+    fields = gp_merge_describe_conflict (result, base, row->data, NULL);
+
+  ok = save_conflict (ctx, t->table->name, id, GP_CONFLICT_REMOTE_DELETE, fields, error);
+  state->n_conflicts++;
+  return ok;
+}
+
+typedef struct
+{
+  char *id;
+  gboolean synced;
+} NumberHolder;
+
+static void
+number_holder_free (NumberHolder *holder)
+{
+  g_free (holder->id);
+  g_free (holder);
+}
+
+static gboolean
+flag_duplicate (PullState    *state,
+                const char   *number,
+                NumberHolder *pulled,
+                NumberHolder *other,
+                GError      **error)
+{
+  Ctx *ctx = &state->ctx;
+  NumberHolder *flagged;
+  NumberHolder *kept;
+  OpenConflict open;
+  g_autoptr(JsonObject) fields = NULL;
+  JsonObject *field;
+
+  /* The invoice that has not reached the server yet is the one to renumber; if both have
+   * (or neither has), the larger id, so every device flags the same invoice. */
+  if (pulled->synced != other->synced)
+    flagged = pulled->synced ? other : pulled;
+  else
+    flagged = strcmp (pulled->id, other->id) > 0 ? pulled : other;
+  kept = flagged == pulled ? other : pulled;
+
+  if (!find_open_conflict (ctx, "invoices", flagged->id, &open, error))
+    return FALSE;
+  if (open.id != 0)
+    {
+      open_conflict_clear (&open);
+      return TRUE;
+    }
+
+  fields = json_object_new ();
+  field = json_object_new ();
+  json_object_set_null_member (field, "base");
+  json_object_set_string_member (field, "mine", number);
+  json_object_set_string_member (field, "theirs", number);
+  json_object_set_string_member (field, "other_id", kept->id);
+  json_object_set_object_member (fields, "number", field);
+  state->n_conflicts++;
+  return save_conflict (ctx, "invoices", flagged->id, GP_CONFLICT_DUPLICATE_NUMBER, fields, error);
+}
+
+/* Finds pulled invoices whose number another live local invoice carries. One scan of the
+ * invoices per page (there is no index on the number), not one per invoice. */
+static gboolean
+check_duplicate_numbers (PullState  *state,
+                         GError    **error)
+{
+  Ctx *ctx = &state->ctx;
+  g_autoptr(GHashTable) pulled = NULL;
+  g_autoptr(GHashTable) by_number = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (state->invoice_ids->len == 0)
+    return TRUE;
+
+  pulled = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < state->invoice_ids->len; i++)
+    g_hash_table_add (pulled, g_ptr_array_index (state->invoice_ids, i));
+
+  by_number = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+  stmt = prepare (ctx->db, "SELECT id, trim(number), _status FROM invoices WHERE _status != 'deleted' "
+                           "AND number IS NOT NULL AND trim(number) != '' ORDER BY id", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *number = (const char *)sqlite3_column_text (stmt, 1);
+      GPtrArray *holders = g_hash_table_lookup (by_number, number);
+      NumberHolder *holder = g_new0 (NumberHolder, 1);
+
+      holder->id = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+      holder->synced = g_str_equal ((const char *)sqlite3_column_text (stmt, 2), "synced");
+      if (holders == NULL)
+        {
+          holders = g_ptr_array_new_with_free_func ((GDestroyNotify)number_holder_free);
+          g_hash_table_insert (by_number, g_strdup (number), holders);
+        }
+      g_ptr_array_add (holders, holder);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, ctx->db, rc, "invoice numbers");
+      return FALSE;
+    }
+
+  g_hash_table_iter_init (&iter, by_number);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *holders = value;
+
+      if (holders->len < 2)
+        continue;
+      for (guint i = 0; i < holders->len; i++)
+        {
+          NumberHolder *holder = g_ptr_array_index (holders, i);
+          NumberHolder *other = g_ptr_array_index (holders, i == 0 ? 1 : 0);
+
+          if (g_hash_table_contains (pulled, holder->id)
+              && !flag_duplicate (state, key, holder, other, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_or_stash (PullState   *state,
+                TableCtx    *t,
+                JsonObject  *record,
+                GError     **error)
+{
+  Ctx *ctx = &state->ctx;
+  const char *id = json_object_get_string_member (record, "id");
+
+  /* A child whose parent has not arrived yet (a later page, or a server that orders
+   * tables differently) waits in sync_meta: the foreign keys must hold at every commit. */
+  if (!parents_present (ctx, t->table, record))
+    {
+      g_autofree char *key = g_strconcat (META_ORPHAN_PREFIX, t->table->name, ":", id, NULL);
+      g_autofree char *text = object_to_string (record);
+
+      return meta_set (ctx->db, key, text, error);
+    }
+
+  if (!apply_remote_record (state, t, record, error))
+    return FALSE;
+  if (g_str_equal (t->table->name, "invoices"))
+    g_ptr_array_add (state->invoice_ids, g_strdup (id));
+  return TRUE;
+}
+
+static gboolean
+retry_orphans (PullState   *state,
+               gboolean     last_page,
+               GError     **error)
+{
+  Ctx *ctx = &state->ctx;
+  gboolean progress = TRUE;
+
+  while (progress)
+    {
+      g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+      sqlite3_stmt *stmt = prepare (ctx->db, "SELECT key, value FROM sync_meta WHERE key LIKE 'orphan:%'", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          g_ptr_array_add (keys, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+          g_ptr_array_add (values, g_strdup ((const char *)sqlite3_column_text (stmt, 1)));
+        }
+      sqlite3_finalize (stmt);
+
+      progress = FALSE;
+      for (guint i = 0; i < keys->len; i++)
+        {
+          const char *key = g_ptr_array_index (keys, i);
+          g_auto(GStrv) parts = g_strsplit (key, ":", 3);
+          g_autoptr(JsonObject) record = object_from_string (g_ptr_array_index (values, i));
+          TableCtx *t = g_strv_length (parts) == 3 ? ctx_lookup (ctx, parts[1]) : NULL;
+
+          if (t == NULL || record == NULL)
+            {
+              if (!meta_set (ctx->db, key, NULL, error))
+                return FALSE;
+              continue;
+            }
+          if (!parents_present (ctx, t->table, record))
+            continue;
+          if (!meta_set (ctx->db, key, NULL, error) || !apply_or_stash (state, t, record, error))
+            return FALSE;
+          progress = TRUE;
+        }
+    }
+
+  if (last_page)
+    {
+      /* The pull is complete and the parent never came: the server has no such parent for
+       * us, so the child cannot be kept either. */
+      if (!_gp_store_txn_exec (ctx->txn, "DELETE FROM sync_meta WHERE key LIKE 'orphan:%'", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+array_member (JsonObject  *object,
+              const char  *name,
+              JsonArray  **out)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  *out = json_node_get_array (node);
+  return TRUE;
+}
+
+static gboolean
+apply_pull_func (GpStoreTxn  *txn,
+                 gpointer     user_data,
+                 GError     **error)
+{
+  PullData *data = user_data;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GpPullOutcome) outcome = g_new0 (GpPullOutcome, 1);
+  PullState state = { 0 };
+  JsonNode *root;
+  JsonObject *top;
+  JsonObject *changes;
+  JsonNode *node;
+  gsize size;
+  const char *bytes = g_bytes_get_data (data->page, &size);
+  gboolean ok = FALSE;
+
+  if (!json_parser_load_from_data (parser, bytes ? bytes : "", size, NULL)
+      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    goto invalid;
+  top = json_node_get_object (root);
+  node = json_object_get_member (top, "timestamp");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
+      || json_node_get_int (node) <= 0)
+    goto invalid;
+  outcome->timestamp = json_node_get_int (node);
+  node = json_object_get_member (top, "changes");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    goto invalid;
+  changes = json_node_get_object (node);
+  node = json_object_get_member (top, "next_cursor");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+      && *json_node_get_string (node) != '\0')
+    outcome->next_cursor = g_strdup (json_node_get_string (node));
+  outcome->n_total = MAX (0, json_object_get_int_member_with_default (top, "total", 0));
+
+  if (!ctx_init (&state.ctx, txn, error))
+    return FALSE;
+  state.invoice_ids = g_ptr_array_new_with_free_func (g_free);
+
+  /* Creates and updates parents first, deletes children first. */
+  for (guint i = 0; i < state.ctx.n_tables; i++)
+    {
+      TableCtx *t = &state.ctx.tables[i];
+      JsonNode *tnode = json_object_get_member (changes, t->table->name);
+      JsonObject *tchanges;
+      const char *lists[] = { "created", "updated" };
+
+      if (tnode == NULL)
+        continue;
+      if (!JSON_NODE_HOLDS_OBJECT (tnode))
+        goto invalid_ctx;
+      tchanges = json_node_get_object (tnode);
+
+      for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+        {
+          JsonArray *array;
+
+          if (!array_member (tchanges, lists[l], &array))
+            goto invalid_ctx;
+          for (guint k = 0; array != NULL && k < json_array_get_length (array); k++)
+            {
+              JsonNode *element = json_array_get_element (array, k);
+              JsonObject *record = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+              const char *id = record ? json_object_get_string_member_with_default (record, "id", NULL) : NULL;
+              g_autoptr(JsonObject) canonical = NULL;
+
+              outcome->n_records++;
+              if (!gp_schema_is_valid_id (id))
+                {
+                  g_debug ("Skipping a pulled %s record without a valid id", t->table->name);
+                  continue;
+                }
+              canonical = canonical_record (t->table, id, record);
+              if (!apply_or_stash (&state, t, canonical, error))
+                goto out;
+            }
+        }
+    }
+
+  for (guint i = state.ctx.n_tables; i-- > 0;)
+    {
+      TableCtx *t = &state.ctx.tables[i];
+      JsonNode *tnode = json_object_get_member (changes, t->table->name);
+      JsonArray *array;
+      JsonObject *tchanges;
+
+      if (tnode == NULL || !JSON_NODE_HOLDS_OBJECT (tnode))
+        continue;
+      tchanges = json_node_get_object (tnode);
+      if (!array_member (tchanges, "deleted", &array))
+        goto invalid_ctx;
+      for (guint k = 0; array != NULL && k < json_array_get_length (array); k++)
+        {
+          JsonNode *element = json_array_get_element (array, k);
+          const char *id = JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
+                           ? json_node_get_string (element) : NULL;
+
+          outcome->n_records++;
+          if (!gp_schema_is_valid_id (id))
+            continue;
+          if (!apply_remote_delete (&state, t, id, error))
+            goto out;
+        }
+    }
+
+  if (!retry_orphans (&state, outcome->next_cursor == NULL, error))
+    goto out;
+
+  if (!check_duplicate_numbers (&state, error))
+    goto out;
+
+  /* The cursor (or the new last_pulled_at) commits with the page it belongs to. */
+  if (outcome->next_cursor != NULL)
+    ok = meta_set (state.ctx.db, META_CURSOR, outcome->next_cursor, error)
+         && meta_set_int (state.ctx.db, META_CURSOR_LPA, data->last_pulled_at, error);
+  else
+    ok = meta_set (state.ctx.db, META_CURSOR, NULL, error)
+         && meta_set (state.ctx.db, META_CURSOR_LPA, NULL, error)
+         && meta_set_int (state.ctx.db, META_LAST_PULLED_AT, outcome->timestamp, error);
+  if (ok)
+    {
+      outcome->n_conflicts = state.n_conflicts;
+      _gp_store_txn_set_result (txn, g_steal_pointer (&outcome), (GDestroyNotify)gp_pull_outcome_free);
+    }
+  goto out;
+
+invalid_ctx:
+  g_set_error (error, GP_SYNC_ERROR, GP_SYNC_ERROR_PROTOCOL,
+               _("The server sent changes GigPilot does not understand."));
+out:
+  ctx_clear (&state.ctx);
+  g_clear_pointer (&state.invoice_ids, g_ptr_array_unref);
+  return ok;
+
+invalid:
+  g_set_error (error, GP_SYNC_ERROR, GP_SYNC_ERROR_PROTOCOL,
+               _("The server sent changes GigPilot does not understand."));
+  return FALSE;
+}
+
+/* Collecting a push -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint limit;
+} CollectData;
+
+static char *
+pushable_where (const GpTable *table)
+{
+  g_autoptr(GString) where = g_string_new (NULL);
+
+  g_string_append_printf (where,
+                          "t._status != 'synced' AND NOT EXISTS (SELECT 1 FROM conflicts c "
+                          "WHERE c.table_name = '%s' AND c.record_id = t.id AND c.resolved_at IS NULL)",
+                          table->name);
+  /* A child of a record whose deletion is in dispute waits too: the server may no longer
+   * have the parent. */
+  if (table->parent_column != NULL)
+    {
+      const GpColumn *ref = gp_schema_lookup_column (table, table->parent_column);
+
+      g_string_append_printf (where,
+                              " AND NOT EXISTS (SELECT 1 FROM conflicts p WHERE p.table_name = '%s' "
+                              "AND p.record_id = t.\"%s\" AND p.resolved_at IS NULL "
+                              "AND p.kind IN ('remote-delete', 'local-delete'))",
+                              ref->references, table->parent_column);
+    }
+  return g_string_free (g_steal_pointer (&where), FALSE);
+}
+
+static gboolean
+collect_func (GpStoreTxn  *txn,
+              gpointer     user_data,
+              GError     **error)
+{
+  CollectData *data = user_data;
+  sqlite3 *db = _gp_store_txn_get_db (txn);
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(GpPushBatch) batch = g_new0 (GpPushBatch, 1);
+  g_autofree char *checksum = NULL;
+  g_autofree char *stored_id = NULL;
+  g_autofree char *stored_checksum = NULL;
+  const GpTable *tables;
+  guint n_tables;
+  guint remaining = data->limit;
+
+  batch->entries = g_array_new (FALSE, TRUE, sizeof (PushEntry));
+  g_array_set_clear_func (batch->entries, (GDestroyNotify)push_entry_clear);
+  tables = gp_schema_get_tables (&n_tables);
+
+  for (guint i = 0; i < n_tables; i++)
+    {
+      const GpTable *table = &tables[i];
+      g_autofree char *where = pushable_where (table);
+      g_autoptr(GString) cols = g_string_new ("t.id");
+      g_autofree char *sql = NULL;
+      g_autoptr(JsonArray) created = json_array_new ();
+      g_autoptr(JsonArray) updated = json_array_new ();
+      g_autoptr(JsonArray) deleted = json_array_new ();
+      JsonObject *tchanges = json_object_new ();
+      sqlite3_stmt *stmt;
+      int rc;
+
+      for (guint c = 0; c < table->n_columns; c++)
+        g_string_append_printf (cols, ", t.\"%s\"", table->columns[c].name);
+
+      sql = g_strdup_printf ("SELECT count(*) FROM \"%s\" t WHERE %s", table->name, where);
+      stmt = prepare (db, sql, error);
+      if (stmt == NULL)
+        {
+          json_object_unref (tchanges);
+          return FALSE;
+        }
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        batch->n_pushable += sqlite3_column_int (stmt, 0);
+      sqlite3_finalize (stmt);
+      g_free (sql);
+
+      sql = g_strdup_printf ("SELECT %s, t._status, t._rev FROM \"%s\" t WHERE %s ORDER BY t.rowid LIMIT %u",
+                             cols->str, table->name, where, remaining);
+      stmt = prepare (db, sql, error);
+      if (stmt == NULL)
+        {
+          json_object_unref (tchanges);
+          return FALSE;
+        }
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          g_autoptr(JsonObject) record = json_object_new ();
+          const char *id = (const char *)sqlite3_column_text (stmt, 0);
+          const char *status = (const char *)sqlite3_column_text (stmt, table->n_columns + 1);
+          PushEntry entry = { 0 };
+
+          json_object_set_string_member (record, "id", id);
+          for (guint c = 0; c < table->n_columns; c++)
+            set_column_from_stmt (record, &table->columns[c], stmt, c + 1);
+
+          entry.table = table;
+          entry.id = g_strdup (id);
+          entry.status = g_strdup (status);
+          entry.rev = sqlite3_column_int64 (stmt, table->n_columns + 2);
+          entry.raw = object_to_string (record);
+          g_array_append_val (batch->entries, entry);
+
+          if (g_str_equal (status, "deleted"))
+            json_array_add_string_element (deleted, id);
+          else if (g_str_equal (status, "created"))
+            json_array_add_object_element (created, g_steal_pointer (&record));
+          else
+            json_array_add_object_element (updated, g_steal_pointer (&record));
+          remaining--;
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          json_object_unref (tchanges);
+          _gp_store_set_sqlite_error (error, db, rc, "collect");
+          return FALSE;
+        }
+
+      json_object_set_array_member (tchanges, "created", g_steal_pointer (&created));
+      json_object_set_array_member (tchanges, "updated", g_steal_pointer (&updated));
+      json_object_set_array_member (tchanges, "deleted", g_steal_pointer (&deleted));
+      json_object_set_object_member (body, table->name, tchanges);
+    }
+
+  if (batch->entries->len == 0)
+    {
+      _gp_store_txn_set_result (txn, NULL, NULL);
+      return TRUE;
+    }
+
+  {
+    g_autofree char *text = object_to_string (body);
+    gsize len = strlen (text);
+
+    batch->body = g_bytes_new_take (g_steal_pointer (&text), len);
+  }
+  checksum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, batch->body);
+
+  if (!meta_get (db, META_PUSH_ID, &stored_id, error)
+      || !meta_get (db, META_PUSH_CHECKSUM, &stored_checksum, error))
+    return FALSE;
+  if (stored_id != NULL && g_strcmp0 (stored_checksum, checksum) == 0)
+    batch->push_id = g_steal_pointer (&stored_id);
+  else
+    {
+      batch->push_id = g_uuid_string_random ();
+      if (!meta_set (db, META_PUSH_ID, batch->push_id, error)
+          || !meta_set (db, META_PUSH_CHECKSUM, checksum, error))
+        return FALSE;
+    }
+
+  _gp_store_txn_set_result (txn, g_steal_pointer (&batch), (GDestroyNotify)gp_push_batch_free);
+  return TRUE;
+}
+
+/* Marking pushed ------------------------------------------------------------------------------ */
+
+static gboolean
+mark_pushed_func (GpStoreTxn  *txn,
+                  gpointer     user_data,
+                  GError     **error)
+{
+  GpPushBatch *batch = user_data;
+  Ctx ctx = { 0 };
+  gboolean ok = TRUE;
+
+  if (!ctx_init (&ctx, txn, error))
+    return FALSE;
+
+  for (guint i = 0; ok && i < batch->entries->len; i++)
+    {
+      PushEntry *entry = &g_array_index (batch->entries, PushEntry, i);
+      TableCtx *t = ctx_lookup (&ctx, entry->table->name);
+      g_autofree char *sql = NULL;
+      sqlite3_stmt *stmt;
+      g_autoptr(Row) row = read_row (&ctx, t, entry->id, error);
+
+      if (row == NULL)
+        {
+          ok = error == NULL || *error == NULL;
+          continue;
+        }
+
+      if (g_str_equal (entry->status, "deleted"))
+        {
+          if (g_str_equal (row->status, "deleted"))
+            {
+              /* Its children went with it on the server (and were tombstones here). */
+              ok = purge_with_descendants (&ctx, t->table, entry->id, NULL, error);
+            }
+          else
+            {
+              /* Restored (undone) while the delete was on its way: it has to be created again. */
+              sql = g_strdup_printf ("UPDATE \"%s\" SET _status = 'created', _base = NULL, _changed = '' "
+                                     "WHERE id = ?1", t->table->name);
+              stmt = prepare (ctx.db, sql, error);
+              ok = stmt != NULL;
+              if (ok)
+                {
+                  sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_TRANSIENT);
+                  ok = step_done (ctx.db, stmt, error);
+                  sqlite3_finalize (stmt);
+                }
+              _gp_store_txn_changed (txn, t->table->name, entry->id);
+            }
+          continue;
+        }
+
+      if (row->rev == entry->rev)
+        sql = g_strdup_printf ("UPDATE \"%s\" SET _status = 'synced', _changed = '', _base = ?2 "
+                               "WHERE id = ?1", t->table->name);
+      else
+        /* Edited while the push was in flight: the server has the pushed version (the new
+         * base); the newer edit stays to be pushed. */
+        sql = g_strdup_printf ("UPDATE \"%s\" SET _base = ?2, _status = CASE _status "
+                               "WHEN 'created' THEN 'updated' ELSE _status END WHERE id = ?1",
+                               t->table->name);
+      stmt = prepare (ctx.db, sql, error);
+      ok = stmt != NULL;
+      if (ok)
+        {
+          sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 2, entry->raw, -1, SQLITE_TRANSIENT);
+          ok = step_done (ctx.db, stmt, error);
+          sqlite3_finalize (stmt);
+        }
+      _gp_store_txn_changed (txn, t->table->name, entry->id);
+    }
+
+  ok = ok && meta_set (ctx.db, META_PUSH_ID, NULL, error) && meta_set (ctx.db, META_PUSH_CHECKSUM, NULL, error);
+  ctx_clear (&ctx);
+  return ok;
+}
+
+/* Reading meta, listing conflicts ----------------------------------------------------------- */
+
+static gboolean
+read_meta_func (GpStoreTxn  *txn,
+                gpointer     user_data,
+                GError     **error)
+{
+  sqlite3 *db = _gp_store_txn_get_db (txn);
+  g_autoptr(GpSyncMeta) meta = g_new0 (GpSyncMeta, 1);
+
+  meta->last_pulled_at = meta_get_int (db, META_LAST_PULLED_AT);
+  meta->cursor_last_pulled_at = meta_get_int (db, META_CURSOR_LPA);
+  if (!meta_get (db, META_CURSOR, &meta->cursor, error))
+    return FALSE;
+  _gp_store_txn_set_result (txn, g_steal_pointer (&meta), (GDestroyNotify)gp_sync_meta_free);
+  return TRUE;
+}
+
+static gboolean
+list_conflicts_func (GpStoreTxn  *txn,
+                     gpointer     user_data,
+                     GError     **error)
+{
+  sqlite3 *db = _gp_store_txn_get_db (txn);
+  g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func ((GDestroyNotify)gp_conflict_free);
+  sqlite3_stmt *stmt = prepare (db, "SELECT table_name, record_id, kind, fields, created_at FROM conflicts "
+                                    "WHERE resolved_at IS NULL ORDER BY created_at, id", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      GpConflict *conflict = g_new0 (GpConflict, 1);
+
+      conflict->table = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+      conflict->record_id = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
+      conflict->kind = gp_conflict_kind_from_string ((const char *)sqlite3_column_text (stmt, 2));
+      conflict->fields = object_from_string ((const char *)sqlite3_column_text (stmt, 3));
+      if (conflict->fields == NULL)
+        conflict->fields = json_object_new ();
+      conflict->created_at = sqlite3_column_int64 (stmt, 4);
+      g_ptr_array_add (conflicts, conflict);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, db, rc, "conflicts");
+      return FALSE;
+    }
+  _gp_store_txn_set_result (txn, g_steal_pointer (&conflicts), (GDestroyNotify)g_ptr_array_unref);
+  return TRUE;
+}
+
+/* Resolving ---------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char *table;
+  char *id;
+  GpResolution resolution;
+  JsonObject *choices;
+} ResolveData;
+
+static void
+resolve_data_free (ResolveData *data)
+{
+  g_free (data->table);
+  g_free (data->id);
+  g_clear_pointer (&data->choices, json_object_unref);
+  g_free (data);
+}
+
+/* A resolution is an ordinary local write: compared with the server version (_base), what
+ * differs is to be pushed; a row the server never had is created there. */
+static gboolean
+write_resolved (Ctx         *ctx,
+                TableCtx    *t,
+                Row         *row,
+                JsonObject  *resolved,
+                GError     **error)
+{
+  g_autoptr(GPtrArray) diff = gp_merge_diff (row->base, resolved);
+  g_autofree char *changed = join_columns (diff);
+  const char *status;
+
+  if (row->base == NULL)
+    status = "created";
+  else
+    status = diff->len > 0 ? "updated" : "synced";
+
+  return add_history (ctx, t->table->name, row->data ? json_object_get_string_member (row->data, "id") : "",
+                      row->data, resolved, "local", error)
+         && write_row (ctx, t, FALSE, resolved, json_object_get_string_member (row->data, "id"),
+                       status, row->base == NULL ? "" : changed, row->base, error)
+         && bump_rev (ctx, t, json_object_get_string_member (row->data, "id"), error);
+}
+
+/* Brings back a record the server deleted, with everything below it that is still here.
+ * The server lets an old delete win over a later write to the same id (sync-protocol.md
+ * P5), so the record comes back as a new record with a fresh id, and so do its children. */
+static gboolean
+recreate_with_new_id (Ctx            *ctx,
+                      const GpTable  *table,
+                      const char     *old_id,
+                      const char     *parent_column,
+                      const char     *new_parent,
+                      GError        **error)
+{
+  TableCtx *t = ctx_lookup (ctx, table->name);
+  g_autoptr(Row) row = read_row (ctx, t, old_id, error);
+  g_autofree char *new_id = NULL;
+  g_autoptr(JsonObject) data = NULL;
+
+  if (row == NULL)
+    return error == NULL || *error == NULL;
+  if (g_str_equal (row->status, "deleted"))
+    return TRUE;
+
+  new_id = gp_schema_new_id ();
+  data = copy_object (row->data);
+  json_object_set_string_member (data, "id", new_id);
+  if (parent_column != NULL)
+    json_object_set_string_member (data, parent_column, new_parent);
+  if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
+      || !add_history (ctx, table->name, new_id, NULL, data, "local", error))
+    return FALSE;
+
+  for (guint i = 0; i < ctx->n_tables; i++)
+    {
+      const GpTable *child = ctx->tables[i].table;
+      const GpColumn *ref;
+      g_autofree char *sql = NULL;
+      g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+      sqlite3_stmt *stmt;
+
+      if (child->parent_column == NULL)
+        continue;
+      ref = gp_schema_lookup_column (child, child->parent_column);
+      if (ref == NULL || g_strcmp0 (ref->references, table->name) != 0)
+        continue;
+      sql = g_strdup_printf ("SELECT id FROM \"%s\" WHERE \"%s\" = ?1", child->name, child->parent_column);
+      stmt = prepare (ctx->db, sql, error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, old_id, -1, SQLITE_TRANSIENT);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+      sqlite3_finalize (stmt);
+      for (guint j = 0; j < ids->len; j++)
+        if (!recreate_with_new_id (ctx, child, g_ptr_array_index (ids, j), child->parent_column, new_id, error))
+          return FALSE;
+    }
+
+  return purge_with_descendants (ctx, table, old_id, NULL, error);
+}
+
+static JsonObject *
+all_choices (JsonObject *fields,
+             const char *side)
+{
+  JsonObject *choices = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+
+  json_object_iter_init (&iter, fields);
+  while (json_object_iter_next (&iter, &name, NULL))
+    json_object_set_string_member (choices, name, side);
+  return choices;
+}
+
+static gboolean
+number_taken (Ctx        *ctx,
+              const char *id,
+              const char *number)
+{
+  sqlite3_stmt *stmt = prepare (ctx->db, "SELECT 1 FROM invoices WHERE number = ?1 AND id != ?2 "
+                                         "AND _status != 'deleted'", NULL);
+  gboolean taken;
+
+  if (stmt == NULL)
+    return TRUE;
+  sqlite3_bind_text (stmt, 1, number, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
+  taken = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return taken;
+}
+
+static gboolean
+resolve_func (GpStoreTxn  *txn,
+              gpointer     user_data,
+              GError     **error)
+{
+  ResolveData *data = user_data;
+  Ctx ctx = { 0 };
+  TableCtx *t;
+  OpenConflict open = { 0 };
+  g_autoptr(Row) row = NULL;
+  g_autoptr(JsonObject) choices = NULL;
+  g_autoptr(JsonObject) resolved = NULL;
+  gboolean ok = FALSE;
+
+  if (!ctx_init (&ctx, txn, error))
+    return FALSE;
+
+  t = ctx_lookup (&ctx, data->table);
+  if (t == NULL || !find_open_conflict (&ctx, data->table, data->id, &open, error))
+    {
+      if (t == NULL)
+        g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID, _("There is no such table."));
+      goto out;
+    }
+  if (open.id == 0)
+    {
+      g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_NOT_FOUND,
+                   _("This conflict has already been resolved."));
+      goto out;
+    }
+
+  row = read_row (&ctx, t, data->id, error);
+  if (row == NULL)
+    {
+      ok = (error == NULL || *error == NULL) && close_conflicts (&ctx, data->table, data->id, error);
+      goto out;
+    }
+
+  switch (open.kind)
+    {
+    case GP_CONFLICT_EDIT:
+      if (data->resolution == GP_RESOLUTION_KEEP_MINE)
+        choices = all_choices (open.fields, "mine");
+      else if (data->resolution == GP_RESOLUTION_USE_THEIRS)
+        choices = all_choices (open.fields, "theirs");
+      else if (data->resolution == GP_RESOLUTION_PER_FIELD && data->choices != NULL)
+        choices = json_object_ref (data->choices);
+      else
+        {
+          g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID,
+                       _("Choose which version of the changed fields to keep."));
+          goto out;
+        }
+      resolved = gp_merge_apply_choices (row->data, open.fields, choices, error);
+      ok = resolved != NULL && write_resolved (&ctx, t, row, resolved, error);
+      break;
+
+    case GP_CONFLICT_REMOTE_DELETE:
+      if (data->resolution == GP_RESOLUTION_RESTORE || data->resolution == GP_RESOLUTION_KEEP_MINE)
+        ok = recreate_with_new_id (&ctx, t->table, data->id, NULL, NULL, error);
+      else
+        ok = purge_with_descendants (&ctx, t->table, data->id, "local", error);
+      break;
+
+    case GP_CONFLICT_LOCAL_DELETE:
+      if (data->resolution == GP_RESOLUTION_RESTORE || data->resolution == GP_RESOLUTION_USE_THEIRS)
+        {
+          if (row->base == NULL)
+            {
+              g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID,
+                           _("The server’s version of this record is not known."));
+              goto out;
+            }
+          ok = add_history (&ctx, data->table, data->id, NULL, row->base, "local", error)
+               && write_row (&ctx, t, FALSE, row->base, data->id, "synced", "", row->base, error)
+               && bump_rev (&ctx, t, data->id, error);
+        }
+      else
+        ok = TRUE; /* The tombstone stays and is pushed. */
+      break;
+
+    case GP_CONFLICT_DUPLICATE_NUMBER:
+      {
+        JsonNode *choice = data->choices ? json_object_get_member (data->choices, "number") : NULL;
+        JsonObject *value = choice && JSON_NODE_HOLDS_OBJECT (choice) ? json_node_get_object (choice) : NULL;
+        const char *number = value ? json_object_get_string_member_with_default (value, "value", NULL) : NULL;
+        g_autofree char *stripped = g_strstrip (g_strdup (number ? number : ""));
+
+        if (data->resolution == GP_RESOLUTION_KEEP_MINE)
+          {
+            g_free (stripped);
+            stripped = g_strdup (json_object_get_string_member_with_default (row->data, "number", ""));
+          }
+        if (*stripped == '\0')
+          {
+            g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID,
+                         _("Give the invoice a new number."));
+            goto out;
+          }
+        if (number_taken (&ctx, data->id, stripped))
+          {
+            g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID,
+                         _("Another invoice already has the number %s."), stripped);
+            goto out;
+          }
+        resolved = copy_object (row->data);
+        json_object_set_string_member (resolved, "number", stripped);
+        ok = write_resolved (&ctx, t, row, resolved, error);
+      }
+      break;
+
+    case GP_CONFLICT_NONE:
+    default:
+      ok = TRUE;
+      break;
+    }
+
+  ok = ok && close_conflicts (&ctx, data->table, data->id, error);
+  if (ok)
+    _gp_store_txn_changed (txn, data->table, data->id);
+
+out:
+  open_conflict_clear (&open);
+  ctx_clear (&ctx);
+  return ok;
+}
+
+/* Reset -------------------------------------------------------------------------------------- */
+
+static gboolean
+reset_func (GpStoreTxn  *txn,
+            gpointer     user_data,
+            GError     **error)
+{
+  GpStoreSyncReset reset = GPOINTER_TO_INT (user_data);
+  sqlite3 *db = _gp_store_txn_get_db (txn);
+  const GpTable *tables;
+  guint n_tables;
+
+  if (!_gp_store_txn_exec (txn, "DELETE FROM sync_meta", error))
+    return FALSE;
+  if (reset == GP_STORE_SYNC_RESET_META)
+    return TRUE;
+
+  tables = gp_schema_get_tables (&n_tables);
+  for (guint i = n_tables; i-- > 0;)
+    {
+      g_autofree char *select = g_strdup_printf ("SELECT id FROM \"%s\"", tables[i].name);
+      g_autofree char *delete = g_strdup_printf ("DELETE FROM \"%s\"", tables[i].name);
+      sqlite3_stmt *stmt = prepare (db, select, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        _gp_store_txn_changed (txn, tables[i].name, (const char *)sqlite3_column_text (stmt, 0));
+      sqlite3_finalize (stmt);
+      if (!_gp_store_txn_exec (txn, delete, error))
+        return FALSE;
+    }
+  return _gp_store_txn_exec (txn, "DELETE FROM conflicts", error)
+         && _gp_store_txn_exec (txn, "DELETE FROM history", error);
+}
+
+/* Public async API --------------------------------------------------------------------------- */
+
+/**
+ * gp_store_sync_read_meta_async:
+ * @self: an open store
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Reads where sync stands: the last pull and the cursor of an interrupted paged pull.
+ */
+void
+gp_store_sync_read_meta_async (GpStore             *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (GP_IS_STORE (self));
+
+  _gp_store_run_async (self, GP_STORE_COMMAND_READ, read_meta_func, NULL, NULL,
+                       cancellable, callback, user_data, gp_store_sync_read_meta_async);
+}
+
+/**
+ * gp_store_sync_read_meta_finish:
+ * @self: a store
+ * @result: the result
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the sync state
+ */
+GpSyncMeta *
+gp_store_sync_read_meta_finish (GpStore       *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  gpointer out = NULL;
+
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_sync_read_meta_async), NULL);
+
+  if (!_gp_store_run_finish (self, result, &out, error))
+    return NULL;
+  return out;
+}
+
+/**
+ * gp_store_sync_apply_pull_async:
+ * @self: an open store
+ * @page: the raw body of one pull response (parsed on the store thread)
+ * @last_pulled_at: the last_pulled_at the page was requested with
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Applies one pulled page in one transaction: unmodified rows take the server version,
+ * modified ones are merged three-way, conflicts are recorded, and the page's cursor (or,
+ * after the last page, the new last_pulled_at) is saved with it.
+ */
+void
+gp_store_sync_apply_pull_async (GpStore             *self,
+                                GBytes              *page,
+                                gint64               last_pulled_at,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  PullData *data;
+
+  g_return_if_fail (GP_IS_STORE (self));
+  g_return_if_fail (page != NULL);
+
+  data = g_new0 (PullData, 1);
+  data->page = g_bytes_ref (page);
+  data->last_pulled_at = last_pulled_at;
+  _gp_store_run_async (self, GP_STORE_COMMAND_WRITE, apply_pull_func, data,
+                       (GDestroyNotify)pull_data_free, cancellable, callback, user_data,
+                       gp_store_sync_apply_pull_async);
+}
+
+/**
+ * gp_store_sync_apply_pull_finish:
+ * @self: a store
+ * @result: the result
+ * @error: return location for a #GError (%GP_SYNC_ERROR_PROTOCOL for a malformed page)
+ *
+ * Returns: (transfer full) (nullable): what the page did
+ */
+GpPullOutcome *
+gp_store_sync_apply_pull_finish (GpStore       *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  gpointer out = NULL;
+
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_sync_apply_pull_async), NULL);
+
+  if (!_gp_store_run_finish (self, result, &out, error))
+    return NULL;
+  return out;
+}
+
+/**
+ * gp_store_sync_collect_async:
+ * @self: an open store
+ * @limit: at most this many records
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Collects local changes into a push body. Records with an open conflict (and children of a
+ * record whose deletion is disputed) are held back.
+ */
+void
+gp_store_sync_collect_async (GpStore             *self,
+                             guint                limit,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  CollectData *data;
+
+  g_return_if_fail (GP_IS_STORE (self));
+  g_return_if_fail (limit > 0);
+
+  data = g_new0 (CollectData, 1);
+  data->limit = limit;
+  _gp_store_run_async (self, GP_STORE_COMMAND_WRITE, collect_func, data, g_free,
+                       cancellable, callback, user_data, gp_store_sync_collect_async);
+}
+
+/**
+ * gp_store_sync_collect_finish:
+ * @self: a store
+ * @result: the result
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the batch, or %NULL with no error when nothing is
+ *   to be pushed
+ */
+GpPushBatch *
+gp_store_sync_collect_finish (GpStore       *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  gpointer out = NULL;
+
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_sync_collect_async), NULL);
+
+  if (!_gp_store_run_finish (self, result, &out, error))
+    return NULL;
+  return out;
+}
+
+/**
+ * gp_store_sync_mark_pushed_async:
+ * @self: an open store
+ * @batch: (transfer full): the acknowledged batch
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * After the server acknowledged @batch: rows unchanged since they were collected become
+ * synced with the pushed version as base; pushed tombstones are purged; rows edited during
+ * the push stay dirty. The push id is forgotten.
+ */
+void
+gp_store_sync_mark_pushed_async (GpStore             *self,
+                                 GpPushBatch         *batch,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (GP_IS_STORE (self));
+  g_return_if_fail (batch != NULL);
+
+  _gp_store_run_async (self, GP_STORE_COMMAND_WRITE, mark_pushed_func, batch,
+                       (GDestroyNotify)gp_push_batch_free, cancellable, callback, user_data,
+                       gp_store_sync_mark_pushed_async);
+}
+
+gboolean
+gp_store_sync_mark_pushed_finish (GpStore       *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_sync_mark_pushed_async), FALSE);
+
+  return _gp_store_run_finish (self, result, NULL, error);
+}
+
+/**
+ * gp_store_sync_list_conflicts_async:
+ * @self: an open store
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Lists the open conflicts, oldest first.
+ */
+void
+gp_store_sync_list_conflicts_async (GpStore             *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (GP_IS_STORE (self));
+
+  _gp_store_run_async (self, GP_STORE_COMMAND_READ, list_conflicts_func, NULL, NULL,
+                       cancellable, callback, user_data, gp_store_sync_list_conflicts_async);
+}
+
+/**
+ * gp_store_sync_list_conflicts_finish:
+ * @self: a store
+ * @result: the result
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type GpConflict): the open conflicts
+ */
+GPtrArray *
+gp_store_sync_list_conflicts_finish (GpStore       *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  gpointer out = NULL;
+
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_sync_list_conflicts_async), NULL);
+
+  if (!_gp_store_run_finish (self, result, &out, error))
+    return NULL;
+  return out;
+}
+
+/**
+ * gp_store_sync_resolve_conflict_async:
+ * @self: an open store
+ * @table: the conflict's table
+ * @id: the conflict's record
+ * @resolution: how to resolve it
+ * @choices: (nullable): for %GP_RESOLUTION_PER_FIELD, per field "mine", "theirs" or
+ *   {"value": …}; for a duplicate number, {"number": {"value": "new number"}}
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Resolves a conflict. The outcome is an ordinary local change whose base is the server
+ * version, so it syncs without conflicting again.
+ */
+void
+gp_store_sync_resolve_conflict_async (GpStore             *self,
+                                      const char          *table,
+                                      const char          *id,
+                                      GpResolution         resolution,
+                                      JsonObject          *choices,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  ResolveData *data;
+
+  g_return_if_fail (GP_IS_STORE (self));
+  g_return_if_fail (table != NULL);
+  g_return_if_fail (id != NULL);
+
+  data = g_new0 (ResolveData, 1);
+  data->table = g_strdup (table);
+  data->id = g_strdup (id);
+  data->resolution = resolution;
+  data->choices = choices ? json_object_ref (choices) : NULL;
+  _gp_store_run_async (self, GP_STORE_COMMAND_WRITE, resolve_func, data,
+                       (GDestroyNotify)resolve_data_free, cancellable, callback, user_data,
+                       gp_store_sync_resolve_conflict_async);
+}
+
+gboolean
+gp_store_sync_resolve_conflict_finish (GpStore       *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_sync_resolve_conflict_async), FALSE);
+
+  return _gp_store_run_finish (self, result, NULL, error);
+}
+
+/**
+ * gp_store_sync_reset_async:
+ * @self: an open store
+ * @reset: what to forget
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ */
+void
+gp_store_sync_reset_async (GpStore             *self,
+                           GpStoreSyncReset     reset,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (GP_IS_STORE (self));
+
+  _gp_store_run_async (self, GP_STORE_COMMAND_WRITE, reset_func, GINT_TO_POINTER (reset), NULL,
+                       cancellable, callback, user_data, gp_store_sync_reset_async);
+}
+
+gboolean
+gp_store_sync_reset_finish (GpStore       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_sync_reset_async), FALSE);
+
+  return _gp_store_run_finish (self, result, NULL, error);
+}

@@ -3,7 +3,7 @@
 #
 # Runs one libFuzzer target for a short, fixed time (GP_FUZZ_SECONDS, default 20; 300
 # with GIGPILOT_TEST_LONG=1) over a copy of the seed corpus, so the repository's corpus
-# is only changed on purpose (tests/fuzz/README). Fails on any crash, leak, timeout or
+# is only changed on purpose (RELIABILITY.md). Fails on any crash, leak, timeout or
 # sanitizer report; a crash leaves its input in the test's work directory and prints
 # the command that replays it.
 set -u

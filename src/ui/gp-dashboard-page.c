@@ -122,7 +122,9 @@ static void
 show_report (GpDashboardPage *self)
 {
   GpReport *report = self->report;
-  static const char *age_titles[] = { N_("0–30 days"), N_("31–60 days"), N_("61–90 days"), N_("Over 90 days") };
+  static const char *age_titles[] = {
+    N_("Not yet due or up to 30 days late"), N_("31–60 days late"), N_("61–90 days late"), N_("Over 90 days late"),
+  };
   g_autofree char *unbilled = NULL;
   guint n_top = 0;
 
@@ -163,14 +165,14 @@ show_report (GpDashboardPage *self)
                                  amount_row (_("Outstanding"), n_out, outstanding, NULL));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
                                  amount_row (_("Overdue"), n_over, overdue, c->overdue > 0 ? "error" : NULL));
-      for (guint a = 0; a < GP_REPORT_N_AGES; a++)
+      /* Aging only says something when something is owed. */
+      for (guint a = 0; c->outstanding != 0 && a < GP_REPORT_N_AGES; a++)
         {
           g_autofree char *amount = gp_money_format (c->aging[a], c->currency);
-          g_autofree char *aging_title = g_strdup_printf (_("Past due %s"), _(age_titles[a]));
 
           adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
-                                     amount_row (a == 0 ? _("Not yet due or up to 30 days late") : aging_title,
-                                                 NULL, amount, "dim-label"));
+                                     amount_row (_(age_titles[a]), NULL, amount,
+                                                 c->aging[a] != 0 && a > 0 ? "warning" : "dim-label"));
         }
       if (c->unbilled > 0)
         {
@@ -211,6 +213,13 @@ report_loaded_cb (GObject      *object,
   g_autoptr(GpDashboardPage) self = user_data;
   g_autoptr(GError) error = NULL;
   GpReport *report = gp_store_report_finish (GP_STORE (object), result, &error);
+
+  /* The page went away while the store worked. */
+  if (self->store == NULL)
+    {
+      g_clear_pointer (&report, gp_report_free);
+      return;
+    }
 
   if (report == NULL)
     {
@@ -868,6 +877,9 @@ gp_dashboard_page_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_DASHBOARD_PAGE);
 
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+  g_clear_handle_id (&self->reload_id, g_source_remove);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->report_cancellable);

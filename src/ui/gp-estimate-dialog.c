@@ -133,6 +133,10 @@ estimated_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GpEstimate) estimate = gp_store_estimate_finish (GP_STORE (object), result, &error);
 
+  /* The dialog went away while the store worked. */
+  if (self->range_label == NULL)
+    return;
+
   if (estimate == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -142,15 +146,15 @@ estimated_cb (GObject      *object,
   show_estimate (self, estimate);
 }
 
-static gboolean
-search_cb (gpointer user_data)
+static void
+run_search (GpEstimateDialog *self)
 {
-  GpEstimateDialog *self = user_data;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->description_row));
   guint selected = adw_combo_row_get_selected (self->currency_row);
   const char *currency = selected > 0 && selected <= g_strv_length ((char **)currencies) ? currencies[selected - 1] : NULL;
 
-  self->search_id = 0;
+  /* Whoever runs the search now, a pending one is moot. */
+  g_clear_handle_id (&self->search_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -164,18 +168,30 @@ search_cb (gpointer user_data)
                              "Similar invoice lines and tickets from your history appear below with a "
                              "price range."));
       gtk_widget_set_visible (GTK_WIDGET (self->matches_group), FALSE);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
   gp_store_estimate_async (self->store, text, currency, self->cancellable, estimated_cb, g_object_ref (self));
+}
+
+static gboolean
+search_timeout_cb (gpointer user_data)
+{
+  GpEstimateDialog *self = user_data;
+
+  self->search_id = 0;
+  run_search (self);
   return G_SOURCE_REMOVE;
 }
 
 static void
 description_changed_cb (GpEstimateDialog *self)
 {
+  if (self->description_row == NULL)
+    return;
+
   g_clear_handle_id (&self->search_id, g_source_remove);
-  self->search_id = g_timeout_add (SEARCH_DELAY_MS, search_cb, self);
+  self->search_id = g_timeout_add (SEARCH_DELAY_MS, search_timeout_cb, self);
 }
 
 static void
@@ -187,6 +203,8 @@ gp_estimate_dialog_dispose (GObject *object)
   g_clear_handle_id (&self->search_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_ESTIMATE_DIALOG);
+  /* Tearing the combo row down can notify "selected" once more. */
+  g_clear_handle_id (&self->search_id, g_source_remove);
 
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
@@ -229,7 +247,7 @@ gp_estimate_dialog_init (GpEstimateDialog *self)
   for (guint i = 0; currencies[i] != NULL; i++)
     gtk_string_list_append (model, currencies[i]);
   adw_combo_row_set_model (self->currency_row, G_LIST_MODEL (model));
-  search_cb (self);
+  run_search (self);
 }
 
 /**
@@ -266,6 +284,5 @@ gp_estimate_dialog_set_description (GpEstimateDialog *self,
   g_return_if_fail (GP_IS_ESTIMATE_DIALOG (self));
 
   gtk_editable_set_text (GTK_EDITABLE (self->description_row), description != NULL ? description : "");
-  g_clear_handle_id (&self->search_id, g_source_remove);
-  search_cb (self);
+  run_search (self);
 }

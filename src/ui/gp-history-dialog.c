@@ -69,6 +69,10 @@ history_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) entries = gp_store_history_finish (GP_STORE (object), result, &error);
 
+  /* The dialog went away while the store worked. */
+  if (self->store == NULL)
+    return;
+
   if (entries == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

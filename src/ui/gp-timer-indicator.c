@@ -86,7 +86,7 @@ ticket_loaded_cb (GObject      *object,
   g_autoptr(GpTimerIndicator) self = user_data;
   g_autoptr(GpRecord) ticket = gp_store_get_finish (GP_STORE (object), result, NULL);
 
-  if (ticket == NULL || g_strcmp0 (gp_record_get_id (ticket), self->ticket_id) != 0)
+  if (self->store == NULL || ticket == NULL || g_strcmp0 (gp_record_get_id (ticket), self->ticket_id) != 0)
     return;
   g_free (self->ticket_title);
   self->ticket_title = g_strdup (gp_record_get_string (ticket, "title"));
@@ -101,6 +101,10 @@ running_loaded_cb (GObject      *object,
   g_autoptr(GpTimerIndicator) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GpRecord) entry = gp_store_timer_get_running_finish (GP_STORE (object), result, &error);
+
+  /* The indicator went away while the store worked. */
+  if (self->store == NULL)
+    return;
 
   if (error != NULL)
     {
@@ -184,6 +188,8 @@ gp_timer_indicator_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_TIMER_INDICATOR);
 
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
 

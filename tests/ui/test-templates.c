@@ -187,6 +187,87 @@ test_work_dialogs (void)
   check_window (GTK_WINDOW (gp_history_dialog_new (NULL, "clients", "c1", "Acme")));
 }
 
+static GtkWidget *
+find_list_box (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = GTK_IS_LIST_BOX (child) ? child : find_list_box (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+saved_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  char **id = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *id = gp_store_save_finish (GP_STORE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* The history window lists a record's changes from the real store, newest first. */
+static void
+test_history_dialog_with_store (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gigpilot-ui-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "test.db", NULL);
+  g_autoptr(GpStore) store = gp_store_new (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) create = json_object_new ();
+  g_autoptr(JsonObject) rename = json_object_new ();
+  g_autofree char *id = NULL;
+  g_autofree char *again = NULL;
+  GpHistoryDialog *dialog;
+  GtkWidget *list;
+  GtkWidget *first;
+
+  g_assert_true (gp_store_open_sync (store, NULL, &error));
+  json_object_set_string_member (create, "name", "Acme");
+  gp_store_save_async (store, "clients", NULL, create, NULL, saved_cb, &id);
+  while (id == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  json_object_set_string_member (rename, "name", "Acme & Sons");
+  gp_store_save_async (store, "clients", id, rename, NULL, saved_cb, &again);
+  while (again == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  dialog = gp_history_dialog_new (store, "clients", id, "Acme & Sons");
+  g_object_ref (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  list = find_list_box (GTK_WIDGET (dialog));
+  g_assert_nonnull (list);
+  while (gtk_widget_get_first_child (list) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  first = gtk_widget_get_first_child (list);
+  g_assert_true (ADW_IS_ACTION_ROW (first));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (first)), ==, "Name: Acme → Acme & Sons");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "History of “Acme & Sons”");
+  wait_for_draw (GTK_WIDGET (dialog));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_finalize_object (dialog);
+
+  gp_store_close (store);
+  g_clear_object (&store);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_remove (path);
+    g_remove (wal);
+    g_remove (shm);
+  }
+  g_rmdir (dir);
+}
+
 static void
 test_conflict_dialogs (void)
 {
@@ -256,6 +337,7 @@ main (int   argc,
   g_test_add_func ("/ui/templates/dashboard-page", test_dashboard_page);
   g_test_add_func ("/ui/templates/revenue-chart", test_revenue_chart);
   g_test_add_func ("/ui/templates/work-dialogs", test_work_dialogs);
+  g_test_add_func ("/ui/templates/history-dialog-with-store", test_history_dialog_with_store);
 
   return g_test_run ();
 }

@@ -386,6 +386,7 @@ main (int   argc,
   start = g_get_monotonic_time ();
   seed (session, server->uri, gp_account_get_token (account), n_records);
   seed_us = g_get_monotonic_time () - start;
+  printf ("# directory %s\n", dir);
   printf ("# seeded %u records in %.1f s\n", n_records, seed_us / 1e6);
   fflush (stdout);
 
@@ -478,6 +479,7 @@ main (int   argc,
 
   gp_test_server_free (server);
   gp_test_forget_account (email);
+  if (g_getenv ("GP_BENCH_KEEP") == NULL)
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
     g_assert_cmpint (system (cmd), ==, 0);

@@ -328,54 +328,6 @@ test_invoice_time_needs_rate (Fixture       *f,
   g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM time_entries WHERE billed_invoice_id IS NOT NULL"), ==, 0);
 }
 
-/* Two devices with the same synced time. Device A bills it; its rows reach device B the
- * way a pull writes them (same ids, synced). B must then find nothing to bill. */
-static void
-test_billed_elsewhere (Fixture       *f,
-                       gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path_b = g_build_filename (f->dir, "device-b.db", NULL);
-  g_autofree char *entry = add_time (f, f->ticket_a, MONDAY, 3 * HOUR, TRUE);
-  g_autofree char *invoice_a = NULL;
-  g_autofree char *invoice_b = NULL;
-  g_autofree char *sql = NULL;
-  GpStore *store_b;
-
-  /* Both devices start from the same synced state. */
-  gp_test_sql_exec (f->path, "UPDATE clients SET _status = 'synced', _changed = '';"
-                             "UPDATE tickets SET _status = 'synced', _changed = '';"
-                             "UPDATE time_entries SET _status = 'synced', _changed = '';");
-  store_b = gp_test_open_store (path_b);
-  gp_test_close_store (store_b);
-  sql = g_strdup_printf ("ATTACH '%s' AS a;"
-                         "INSERT INTO clients SELECT * FROM a.clients;"
-                         "INSERT INTO tickets SELECT * FROM a.tickets;"
-                         "INSERT INTO time_entries SELECT * FROM a.time_entries;", f->path);
-  gp_test_sql_exec (path_b, sql);
-
-  invoice_a = invoice_time (f->store, f->client, MONDAY, MONDAY + DAY, &error);
-  g_assert_no_error (error);
-
-  /* The pull: A's invoice and its billed entry arrive on B. */
-  g_free (sql);
-  sql = g_strdup_printf ("ATTACH '%s' AS a;"
-                         "INSERT INTO invoices SELECT * FROM a.invoices;"
-                         "INSERT INTO invoice_lines SELECT * FROM a.invoice_lines;"
-                         "UPDATE invoices SET _status = 'synced';"
-                         "UPDATE invoice_lines SET _status = 'synced';"
-                         "UPDATE time_entries SET billed_invoice_id = '%s', _status = 'synced' "
-                         "WHERE id = '%s';", f->path, invoice_a, entry);
-  gp_test_sql_exec (path_b, sql);
-
-  store_b = gp_test_open_store (path_b);
-  invoice_b = invoice_time (store_b, f->client, MONDAY, MONDAY + DAY, &error);
-  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID);
-  g_assert_null (invoice_b);
-  gp_test_close_store (store_b);
-  g_assert_cmpint (gp_test_sql_int (path_b, "SELECT count(*) FROM invoices"), ==, 1);
-}
-
 static void
 test_ticket_delete_takes_time (Fixture       *f,
                                gconstpointer  data)
@@ -401,7 +353,6 @@ main (int   argc,
   ADD ("/time/manual-entry-validation", test_manual_entry_validation);
   ADD ("/time/invoice-time", test_invoice_time);
   ADD ("/time/invoice-time-needs-rate", test_invoice_time_needs_rate);
-  ADD ("/time/billed-elsewhere", test_billed_elsewhere);
   ADD ("/time/ticket-delete-takes-time", test_ticket_delete_takes_time);
 #undef ADD
 

@@ -82,6 +82,11 @@ typedef struct
 
   GpConn   *(*connect)           (GpBackend   *self,
                                   GError     **error);
+  /* Optional: a connection whose reads never wait (they fail at once instead), cheap
+   * enough for the server's main thread to answer pulls with nothing to send. NULL for
+   * backends where every statement is a network round trip. */
+  GpConn   *(*connect_inline)    (GpBackend   *self,
+                                  GError     **error);
   void      (*disconnect)        (GpConn      *conn);
   gboolean  (*is_broken)         (GpConn      *conn);
   gboolean  (*setup)             (GpConn      *conn,
@@ -148,14 +153,26 @@ typedef struct
                                   gint64       ts,
                                   GError     **error);
   /* Outside any transaction: in a short transaction of its own, sets the user's clock
-   * to max(clock + 1, now) and returns it. This is a pull's timestamp: unique per pull,
-   * and every write committed later is stamped above it. The bump need not be durable
+   * to max(clock + 1, now) and returns it. Pulls use it only for a user without a clock
+   * row (accounts made before registration created one). The bump need not be durable
    * (a lost bump is re-covered by the wall clock after a restart), so backends may
    * commit it without waiting for the disk. */
   gboolean  (*advance_clock)     (GpConn      *conn,
                                   const char  *user_id,
                                   gint64       now,
                                   gint64      *ts,
+                                  GError     **error);
+
+  /* Reads the user's clock without writing: inside a read transaction, the value of
+   * its snapshot; outside one, a single statement with its own snapshot. Every row the
+   * snapshot holds is stamped at or below it, and every later write above it (writes
+   * stamp max(clock + 1, now) under the clock lock), so it is a pull's timestamp
+   * (sync-protocol.md §11, the variant without a write per pull). *found is FALSE when
+   * the user has no clock row yet. */
+  gboolean  (*read_clock)        (GpConn      *conn,
+                                  const char  *user_id,
+                                  gint64      *ts,
+                                  gboolean    *found,
                                   GError     **error);
 
   gboolean  (*get_ledger)        (GpConn      *conn,

@@ -31,9 +31,11 @@
  * the lock sees everything the previous holder committed (READ COMMITTED takes a fresh
  * snapshot per statement), so the conflict check is never stale.
  *
- * A pull first bumps the clock under the same lock (its timestamp T, unique per pull),
- * then reads rows stamped at or below T in a REPEATABLE READ READ ONLY snapshot: every
- * write committed before the bump is at or below T, every later one above it.
+ * A pull writes nothing: in a REPEATABLE READ READ ONLY snapshot it reads the user's
+ * clock T and the rows stamped after last_pulled_at (all of them at or below T, since
+ * the clock row and the rows a push stamps commit together); a write committing later
+ * locks the clock and stamps max(T + 1, now). A pull with nothing to send is one
+ * statement: the clock alone, read in its own snapshot, at or below last_pulled_at.
  *
  * Durability: synchronous_commit is forced on for the session, so COMMIT returns only
  * after the WAL reached the disk, before the server acknowledges a push.
@@ -570,6 +572,25 @@ fail:
 }
 
 static gboolean
+pg_read_clock (GpConn      *c,
+               const char  *user_id,
+               gint64      *ts,
+               gboolean    *found,
+               GError     **error)
+{
+  const char *params[] = { user_id };
+  PGresult *result = run ((PgConn *) c, "SELECT ts FROM sync_clock WHERE user_id = $1", 1, params, error);
+
+  if (result == NULL)
+    return FALSE;
+  *found = PQntuples (result) == 1;
+  if (*found)
+    *ts = get_int (result, 0, 0);
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
 pg_get_ledger (GpConn      *c,
                const char  *user_id,
                const char  *push_id,
@@ -809,6 +830,7 @@ const GpBackendVTable gp_backend_postgres_vtable = {
   .lock_clock = pg_lock_clock,
   .set_clock = pg_set_clock,
   .advance_clock = pg_advance_clock,
+  .read_clock = pg_read_clock,
   .get_ledger = pg_get_ledger,
   .put_ledger = pg_put_ledger,
   .get_row = pg_get_row,

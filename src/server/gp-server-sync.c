@@ -647,6 +647,71 @@ decode_cursor (const char  *cursor,
   return FALSE;
 }
 
+/* The timestamp of a pull with nothing to send, or 0 when the pull needs the full
+ * path: parameters to check or report, a cursor, a migration, or changes after
+ * last_pulled_at. One read of the clock in its own snapshot: every row is stamped at
+ * or below the clock, so a clock at or below last_pulled_at means no changes. */
+static gint64
+unchanged_timestamp (GpConn      *conn,
+                     const char  *user_id,
+                     GHashTable  *query,
+                     gboolean    *paged)
+{
+  const char *text;
+  gint64 lpa = 0, value = 0, ts = 0;
+  gboolean present = FALSE, found = FALSE;
+
+  if (query == NULL ||
+      !gp_sync_parse_ms (g_hash_table_lookup (query, "last_pulled_at"), &lpa) || lpa == 0 ||
+      !parse_uint_param (query, "schema_version", &present, &value) ||
+      !parse_uint_param (query, "page_size", paged, &value) || (*paged && value == 0))
+    return 0;
+  text = g_hash_table_lookup (query, "migration");
+  if (text != NULL && text[0] != '\0' && strcmp (text, "null") != 0)
+    return 0;
+  text = g_hash_table_lookup (query, "cursor");
+  if (text != NULL && text[0] != '\0' && strcmp (text, "null") != 0)
+    return 0;
+
+  if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &ts, &found, NULL) || !found || ts > lpa)
+    return 0;
+  return ts;
+}
+
+static void
+reply_unchanged (GpReply  *reply,
+                 gint64    timestamp,
+                 gboolean  paged)
+{
+  reply->status = 200;
+  g_free (reply->body);
+  reply->body = g_strdup_printf ("{\"changes\":{},\"timestamp\":%" G_GINT64_FORMAT "%s}", timestamp,
+                                 paged ? ",\"next_cursor\":null,\"has_more\":false" : "");
+}
+
+/**
+ * gp_sync_pull_unchanged:
+ * @conn: a connection outside any transaction
+ *
+ * Answers a pull that has nothing to send with a single read, without a worker
+ * thread when @conn is an inline connection. Returns FALSE, leaving @reply alone,
+ * when the pull needs gp_sync_pull().
+ */
+gboolean
+gp_sync_pull_unchanged (GpConn     *conn,
+                        const char *user_id,
+                        GHashTable *query,
+                        GpReply    *reply)
+{
+  gboolean paged = FALSE;
+  gint64 timestamp = unchanged_timestamp (conn, user_id, query, &paged);
+
+  if (timestamp == 0)
+    return FALSE;
+  reply_unchanged (reply, timestamp, paged);
+  return TRUE;
+}
+
 void
 gp_sync_pull (GpBackend  *backend,
               const char *user_id,
@@ -725,6 +790,19 @@ gp_sync_pull (GpBackend  *backend,
       return;
     }
 
+  /* Most pulls find nothing new: one statement answers them. */
+  if (timestamp == 0 && migration == NULL && lpa > 0)
+    {
+      gint64 unchanged = unchanged_timestamp (conn, user_id, query, &paged);
+
+      if (unchanged > 0)
+        {
+          gp_backend_release (backend, conn);
+          reply_unchanged (reply, unchanged, asked_paged);
+          return;
+        }
+    }
+
   state.tables = g_new0 (TableOut, n_tables);
   state.n_tables = n_tables;
   state.lpa = lpa;
@@ -739,13 +817,26 @@ gp_sync_pull (GpBackend  *backend,
       state.tables[i].seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     }
 
-  /* The timestamp comes first, from the clock: every change at or below it has
-   * committed, every later one will be stamped above it. Pages of one pull share it. */
-  if (timestamp == 0 &&
-      !GP_CONN_VTABLE (conn)->advance_clock (conn, user_id, MAX (now_ms, 1), &timestamp, &error))
-    goto fail;
+  /* The timestamp is the user's clock as this read snapshot sees it: every change in
+   * the snapshot is stamped at or below it, every later one will be stamped above it.
+   * Pages of one pull share it (from the cursor). A user without a clock row gets one
+   * first, in a short write of its own. */
+  if (timestamp == 0)
+    {
+      gboolean found = FALSE;
 
-  if (!GP_CONN_VTABLE (conn)->begin_read (conn, &error))
+      if (!GP_CONN_VTABLE (conn)->begin_read (conn, &error) ||
+          !GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &timestamp, &found, &error))
+        goto fail;
+      if (!found)
+        {
+          GP_CONN_VTABLE (conn)->rollback (conn);
+          if (!GP_CONN_VTABLE (conn)->advance_clock (conn, user_id, MAX (now_ms, 1), &timestamp, &error) ||
+              !GP_CONN_VTABLE (conn)->begin_read (conn, &error))
+            goto fail;
+        }
+    }
+  else if (!GP_CONN_VTABLE (conn)->begin_read (conn, &error))
     goto fail;
 
   for (guint i = start_table; i < n_tables && !state.has_more; i++)

@@ -197,6 +197,14 @@ typedef struct
                                   const char  *id,
                                   GpRow       *out,
                                   GError     **error);
+  /* Optional: get_row() for many ids of one table in one statement; adds a GpRow
+   * (transfer full) to @rows, keyed by a copy of its id, for each that exists. */
+  gboolean  (*get_rows)          (GpConn      *conn,
+                                  const char  *user_id,
+                                  const char  *table,
+                                  GPtrArray   *ids,
+                                  GHashTable  *rows,
+                                  GError     **error);
   /* With row->data: insert or replace the row (table, id) of the user; parent is the
    * value of the table's parent column, or NULL. Without: restamp an existing row
    * (last_modified, deleted; deleted_at is set on its first deletion), keeping its data
@@ -205,6 +213,14 @@ typedef struct
                                   const char  *user_id,
                                   const GpRow *row,
                                   const char  *parent,
+                                  GError     **error);
+  /* Optional: put_row() with data for several rows of one table in one statement.
+   * @rows holds GpRow (with data, not deleted, distinct ids), @parents their parent
+   * values (NULL entries for none). */
+  gboolean  (*put_rows)          (GpConn      *conn,
+                                  const char  *user_id,
+                                  GArray      *rows,
+                                  GPtrArray   *parents,
                                   GError     **error);
   /* Ids of the user's live rows of @table whose parent column is @parent. */
   gboolean  (*list_children)     (GpConn      *conn,

@@ -1232,6 +1232,34 @@ lookup_state (GpConn      *conn,
 }
 
 /* Deletes the live descendants of (table, id), stamped like the push (§3.2 rule 10). */
+/* Reads the state of every pushed id of @pt at once where the backend can (one
+ * round trip instead of one per id on PostgreSQL); lookup_state() then finds them. */
+static gboolean
+prefetch_states (GpConn      *conn,
+                 const char  *user_id,
+                 PushTable   *pt,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+
+  if (GP_CONN_VTABLE (conn)->get_rows == NULL || pt->upserts->len + pt->deletes->len < 2)
+    return TRUE;
+
+  ids = g_ptr_array_sized_new (pt->upserts->len + pt->deletes->len);
+  for (guint i = 0; i < pt->upserts->len; i++)
+    g_ptr_array_add (ids, ((PushRecord *) g_ptr_array_index (pt->upserts, i))->id);
+  for (guint i = 0; i < pt->deletes->len; i++)
+    g_ptr_array_add (ids, g_ptr_array_index (pt->deletes, i));
+
+  if (!GP_CONN_VTABLE (conn)->get_rows (conn, user_id, pt->table->name, ids, pt->states, error))
+    return FALSE;
+  /* The ones not found do not exist: remembered as NULL, like lookup_state() does. */
+  for (guint i = 0; i < ids->len; i++)
+    if (!g_hash_table_contains (pt->states, g_ptr_array_index (ids, i)))
+      g_hash_table_insert (pt->states, g_strdup (g_ptr_array_index (ids, i)), NULL);
+  return TRUE;
+}
+
 static gboolean
 cascade_delete (GpConn      *conn,
                 const char  *user_id,
@@ -1467,6 +1495,8 @@ gp_sync_push (GpBackend  *backend,
       g_autoptr(GHashTable) reported = g_hash_table_new (g_str_hash, g_str_equal);
 
       pt->states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, row_free);
+      if (!prefetch_states (conn, user_id, pt, &error))
+        goto fail;
 
       for (guint i = 0; i < pt->upserts->len; i++)
         {
@@ -1522,6 +1552,24 @@ gp_sync_push (GpBackend  *backend,
   for (guint t = 0; t < push_tables->len; t++)
     {
       PushTable *pt = &g_array_index (push_tables, PushTable, t);
+      g_autoptr(GArray) batch = NULL;
+      g_autoptr(GPtrArray) batch_parents = NULL;
+
+      /* The backend may write the table's records in one statement, when no id
+       * comes twice (a second write of an id must see the first). */
+      if (GP_CONN_VTABLE (conn)->put_rows != NULL && pt->upserts->len > 1)
+        {
+          g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+          for (guint i = 0; i < pt->upserts->len; i++)
+            if (!g_hash_table_add (ids, ((PushRecord *) g_ptr_array_index (pt->upserts, i))->id))
+              break;
+          if (g_hash_table_size (ids) == pt->upserts->len)
+            {
+              batch = g_array_sized_new (FALSE, TRUE, sizeof (GpRow), pt->upserts->len);
+              batch_parents = g_ptr_array_sized_new (pt->upserts->len);
+            }
+        }
 
       for (guint i = 0; i < pt->upserts->len; i++)
         {
@@ -1561,7 +1609,12 @@ gp_sync_push (GpBackend  *backend,
               row.created_stamp = stamp;
             }
 
-          if (!GP_CONN_VTABLE (conn)->put_row (conn, user_id, &row, record->parent, &error))
+          if (batch != NULL)
+            {
+              g_array_append_val (batch, row);
+              g_ptr_array_add (batch_parents, record->parent);
+            }
+          else if (!GP_CONN_VTABLE (conn)->put_row (conn, user_id, &row, record->parent, &error))
             goto fail;
           wrote = TRUE;
 
@@ -1577,6 +1630,10 @@ gp_sync_push (GpBackend  *backend,
           state->created_stamp = row.created_stamp;
           state->deleted = FALSE;
         }
+
+      if (batch != NULL && batch->len > 0 &&
+          !GP_CONN_VTABLE (conn)->put_rows (conn, user_id, batch, batch_parents, &error))
+        goto fail;
 
       for (guint i = 0; i < pt->deletes->len; i++)
         {

@@ -153,8 +153,8 @@ typedef struct
                                   gint64       ts,
                                   GError     **error);
   /* Outside any transaction: in a short transaction of its own, sets the user's clock
-   * to max(clock + 1, now) and returns it. Pulls use it only for a user without a clock
-   * row (accounts made before registration created one). The bump need not be durable
+   * to max(clock + 1, now) and returns it. This is the timestamp of a pull with changes:
+   * unique per pull, and every write committed later is stamped above it. The bump need not be durable
    * (a lost bump is re-covered by the wall clock after a restart), so backends may
    * commit it without waiting for the disk. */
   gboolean  (*advance_clock)     (GpConn      *conn,
@@ -163,12 +163,10 @@ typedef struct
                                   gint64      *ts,
                                   GError     **error);
 
-  /* Reads the user's clock without writing: inside a read transaction, the value of
-   * its snapshot; outside one, a single statement with its own snapshot. Every row the
-   * snapshot holds is stamped at or below it, and every later write above it (writes
-   * stamp max(clock + 1, now) under the clock lock), so it is a pull's timestamp
-   * (sync-protocol.md §11, the variant without a write per pull). *found is FALSE when
-   * the user has no clock row yet. */
+  /* Reads the user's clock without writing, outside any transaction: one statement
+   * with its own snapshot. Every row in it is stamped at or below the value, and every
+   * later write above it (writes stamp max(clock + 1, now) under the clock lock).
+   * *found is FALSE when the user has no clock row yet. */
   gboolean  (*read_clock)        (GpConn      *conn,
                                   const char  *user_id,
                                   gint64      *ts,

@@ -31,11 +31,11 @@
  * the lock sees everything the previous holder committed (READ COMMITTED takes a fresh
  * snapshot per statement), so the conflict check is never stale.
  *
- * A pull writes nothing: in a REPEATABLE READ READ ONLY snapshot it reads the user's
- * clock T and the rows stamped after last_pulled_at (all of them at or below T, since
- * the clock row and the rows a push stamps commit together); a write committing later
- * locks the clock and stamps max(T + 1, now). A pull with nothing to send is one
- * statement: the clock alone, read in its own snapshot, at or below last_pulled_at.
+ * A pull first reads the clock alone, one statement in its own snapshot: when it still
+ * equals last_pulled_at nothing changed, and the pull is answered without a write.
+ * Otherwise it bumps the clock under the same lock (its timestamp T, unique per pull),
+ * then reads rows stamped at or below T in a REPEATABLE READ READ ONLY snapshot: every
+ * write committed before the bump is at or below T, every later one above it.
  *
  * Durability: synchronous_commit is forced on for the session, so COMMIT returns only
  * after the WAL reached the disk, before the server acknowledges a push.

@@ -649,8 +649,14 @@ decode_cursor (const char  *cursor,
 
 /* The timestamp of a pull with nothing to send, or 0 when the pull needs the full
  * path: parameters to check or report, a cursor, a migration, or changes after
- * last_pulled_at. One read of the clock in its own snapshot: every row is stamped at
- * or below the clock, so a clock at or below last_pulled_at means no changes. */
+ * last_pulled_at. One read of the clock in its own snapshot, no write (the variant of
+ * sync-protocol.md §11): every row is stamped at or below the clock, and every write
+ * committing later is stamped above it. A clock equal to last_pulled_at means the
+ * client's own last timestamp is still the newest: nothing changed since, and it gets
+ * that timestamp back. Echoing it (rather than handing every device the clock) keeps
+ * timestamps unique per device, as is_created_for() needs. A clock below
+ * last_pulled_at (a timestamp this server never issued, or a bump lost in a crash)
+ * takes the full path, whose fresh timestamp corrects the client. */
 static gint64
 unchanged_timestamp (GpConn      *conn,
                      const char  *user_id,
@@ -673,7 +679,7 @@ unchanged_timestamp (GpConn      *conn,
   if (text != NULL && text[0] != '\0' && strcmp (text, "null") != 0)
     return 0;
 
-  if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &ts, &found, NULL) || !found || ts > lpa)
+  if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &ts, &found, NULL) || !found || ts != lpa)
     return 0;
   return ts;
 }
@@ -817,26 +823,15 @@ gp_sync_pull (GpBackend  *backend,
       state.tables[i].seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     }
 
-  /* The timestamp is the user's clock as this read snapshot sees it: every change in
-   * the snapshot is stamped at or below it, every later one will be stamped above it.
-   * Pages of one pull share it (from the cursor). A user without a clock row gets one
-   * first, in a short write of its own. */
-  if (timestamp == 0)
-    {
-      gboolean found = FALSE;
+  /* A pull with changes takes its timestamp from the clock first: every change at or
+   * below it has committed, every later one will be stamped above it. The bump makes
+   * it unique per pull, which the created/updated split relies on (see
+   * is_created_for()). Pages of one pull share it. */
+  if (timestamp == 0 &&
+      !GP_CONN_VTABLE (conn)->advance_clock (conn, user_id, MAX (now_ms, 1), &timestamp, &error))
+    goto fail;
 
-      if (!GP_CONN_VTABLE (conn)->begin_read (conn, &error) ||
-          !GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &timestamp, &found, &error))
-        goto fail;
-      if (!found)
-        {
-          GP_CONN_VTABLE (conn)->rollback (conn);
-          if (!GP_CONN_VTABLE (conn)->advance_clock (conn, user_id, MAX (now_ms, 1), &timestamp, &error) ||
-              !GP_CONN_VTABLE (conn)->begin_read (conn, &error))
-            goto fail;
-        }
-    }
-  else if (!GP_CONN_VTABLE (conn)->begin_read (conn, &error))
+  if (!GP_CONN_VTABLE (conn)->begin_read (conn, &error))
     goto fail;
 
   for (guint i = start_table; i < n_tables && !state.has_more; i++)

@@ -312,3 +312,17 @@ _gp_ui_record_title (const char *table,
 
   return g_strdup (_gp_ui_table_noun (table));
 }
+
+/* A save dialog without a folder saves into the directory GigPilot was started from, which
+ * for a desktop app is anywhere: start in Documents (or the home folder). */
+void
+_gp_ui_chooser_start_in_documents (GtkFileChooser *chooser)
+{
+  const char *documents = g_get_user_special_dir (G_USER_DIRECTORY_DOCUMENTS);
+  g_autoptr(GFile) folder = NULL;
+
+  if (documents == NULL || !g_file_test (documents, G_FILE_TEST_IS_DIR))
+    documents = g_get_home_dir ();
+  folder = g_file_new_for_path (documents);
+  gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+}

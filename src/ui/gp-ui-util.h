@@ -48,4 +48,5 @@ const char *_gp_ui_table_noun     (const char *table);
 char       *_gp_ui_describe_value (JsonNode   *node);
 char       *_gp_ui_record_title   (const char *table,
                                    JsonObject *fields);
+void        _gp_ui_chooser_start_in_documents (GtkFileChooser *chooser);
 G_END_DECLS

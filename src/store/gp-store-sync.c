@@ -2058,6 +2058,47 @@ collect_func (GpStoreTxn  *txn,
 
 /* Marking pushed ------------------------------------------------------------------------------ */
 
+/* The statements mark-pushed runs per row, prepared once per table per command. */
+typedef struct
+{
+  sqlite3_stmt *read_state;
+  sqlite3_stmt *set_synced;
+  sqlite3_stmt *set_base;
+} MarkStmts;
+
+static void
+mark_stmts_clear (MarkStmts *m)
+{
+  g_clear_pointer (&m->read_state, sqlite3_finalize);
+  g_clear_pointer (&m->set_synced, sqlite3_finalize);
+  g_clear_pointer (&m->set_base, sqlite3_finalize);
+}
+
+static gboolean
+mark_stmts_init (MarkStmts      *m,
+                 sqlite3        *db,
+                 const GpTable  *table,
+                 GError        **error)
+{
+  g_autofree char *read_state = g_strdup_printf ("SELECT _status, _rev FROM \"%s\" WHERE id = ?1", table->name);
+  g_autofree char *set_synced = g_strdup_printf ("UPDATE \"%s\" SET _status = 'synced', _changed = '', _base = ?2 "
+                                                 "WHERE id = ?1", table->name);
+  /* Edited while the push was in flight: the server has the pushed version (the new base);
+   * the newer edit stays to be pushed. */
+  g_autofree char *set_base = g_strdup_printf ("UPDATE \"%s\" SET _base = ?2, _status = CASE _status "
+                                               "WHEN 'created' THEN 'updated' ELSE _status END WHERE id = ?1",
+                                               table->name);
+
+  if ((m->read_state = prepare (db, read_state, error)) == NULL
+      || (m->set_synced = prepare (db, set_synced, error)) == NULL
+      || (m->set_base = prepare (db, set_base, error)) == NULL)
+    {
+      mark_stmts_clear (m);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 mark_pushed_func (GpStoreTxn  *txn,
                   gpointer     user_data,
@@ -2065,6 +2106,7 @@ mark_pushed_func (GpStoreTxn  *txn,
 {
   GpPushBatch *batch = user_data;
   Ctx ctx = { 0 };
+  MarkStmts stmts[G_N_ELEMENTS (ctx.tables)] = { { 0 } };
   gboolean ok = TRUE;
 
   if (!ctx_init (&ctx, txn, error))
@@ -2074,19 +2116,39 @@ mark_pushed_func (GpStoreTxn  *txn,
     {
       PushEntry *entry = &g_array_index (batch->entries, PushEntry, i);
       TableCtx *t = ctx_lookup (&ctx, entry->table->name);
-      g_autofree char *sql = NULL;
+      MarkStmts *m = &stmts[t - ctx.tables];
+      g_autofree char *status = NULL;
       sqlite3_stmt *stmt;
-      g_autoptr(Row) row = read_row (&ctx, t, entry->id, error);
+      gint64 rev = 0;
+      int rc;
 
-      if (row == NULL)
+      if (m->read_state == NULL && !mark_stmts_init (m, ctx.db, t->table, error))
         {
-          ok = error == NULL || *error == NULL;
+          ok = FALSE;
+          break;
+        }
+
+      sqlite3_bind_text (m->read_state, 1, entry->id, -1, SQLITE_STATIC);
+      rc = sqlite3_step (m->read_state);
+      if (rc == SQLITE_ROW)
+        {
+          status = g_strdup ((const char *)sqlite3_column_text (m->read_state, 0));
+          rev = sqlite3_column_int64 (m->read_state, 1);
+        }
+      sqlite3_reset (m->read_state);
+      if (rc != SQLITE_ROW)
+        {
+          if (rc != SQLITE_DONE)
+            {
+              _gp_store_set_sqlite_error (error, ctx.db, rc, "read row");
+              ok = FALSE;
+            }
           continue;
         }
 
       if (g_str_equal (entry->status, "deleted"))
         {
-          if (g_str_equal (row->status, "deleted"))
+          if (g_str_equal (status, "deleted"))
             {
               /* Its children went with it on the server (and were tombstones here). */
               ok = purge_with_descendants (&ctx, t->table, entry->id, NULL, error);
@@ -2094,8 +2156,9 @@ mark_pushed_func (GpStoreTxn  *txn,
           else
             {
               /* Restored (undone) while the delete was on its way: it has to be created again. */
-              sql = g_strdup_printf ("UPDATE \"%s\" SET _status = 'created', _base = NULL, _changed = '' "
-                                     "WHERE id = ?1", t->table->name);
+              g_autofree char *sql = g_strdup_printf ("UPDATE \"%s\" SET _status = 'created', _base = NULL, "
+                                                      "_changed = '' WHERE id = ?1", t->table->name);
+
               stmt = prepare (ctx.db, sql, error);
               ok = stmt != NULL;
               if (ok)
@@ -2109,28 +2172,17 @@ mark_pushed_func (GpStoreTxn  *txn,
           continue;
         }
 
-      if (row->rev == entry->rev)
-        sql = g_strdup_printf ("UPDATE \"%s\" SET _status = 'synced', _changed = '', _base = ?2 "
-                               "WHERE id = ?1", t->table->name);
-      else
-        /* Edited while the push was in flight: the server has the pushed version (the new
-         * base); the newer edit stays to be pushed. */
-        sql = g_strdup_printf ("UPDATE \"%s\" SET _base = ?2, _status = CASE _status "
-                               "WHEN 'created' THEN 'updated' ELSE _status END WHERE id = ?1",
-                               t->table->name);
-      stmt = prepare (ctx.db, sql, error);
-      ok = stmt != NULL;
-      if (ok)
-        {
-          sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 2, entry->raw, -1, SQLITE_TRANSIENT);
-          ok = step_done (ctx.db, stmt, error);
-          sqlite3_finalize (stmt);
-        }
+      stmt = rev == entry->rev ? m->set_synced : m->set_base;
+      sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, entry->raw, -1, SQLITE_STATIC);
+      ok = step_done (ctx.db, stmt, error);
+      sqlite3_clear_bindings (stmt);
       _gp_store_txn_changed (txn, t->table->name, entry->id);
     }
 
   ok = ok && meta_set (ctx.db, META_PUSH_ID, NULL, error) && meta_set (ctx.db, META_PUSH_CHECKSUM, NULL, error);
+  for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
+    mark_stmts_clear (&stmts[i]);
   ctx_clear (&ctx);
   return ok;
 }

@@ -451,6 +451,7 @@ typedef struct
   sqlite3_stmt *update_row;
   sqlite3_stmt *delete_row;
   sqlite3_stmt *insert_batch;   /* INSERT_BATCH rows at once, prepared on first use */
+  sqlite3_stmt *same_as_base;   /* prepared on first use */
 } TableCtx;
 
 static void
@@ -461,6 +462,7 @@ table_ctx_clear (TableCtx *ctx)
   g_clear_pointer (&ctx->update_row, sqlite3_finalize);
   g_clear_pointer (&ctx->delete_row, sqlite3_finalize);
   g_clear_pointer (&ctx->insert_batch, sqlite3_finalize);
+  g_clear_pointer (&ctx->same_as_base, sqlite3_finalize);
 }
 
 static gboolean
@@ -1568,6 +1570,41 @@ prepare_insert_batch (Ctx            *ctx,
   return prepare (ctx->db, sql->str, error);
 }
 
+/* Whether the row @id is synced, has no open conflict and its _base is @base_text byte for
+ * byte: then the pulled record is what this device already has (typically its own push
+ * coming back on the next pull), and apply_remote_record would write nothing. A FALSE only
+ * means "merge it". */
+static gboolean
+same_as_base (Ctx         *ctx,
+              TableCtx    *t,
+              const char  *id,
+              const char  *base_text,
+              GError     **error)
+{
+  OpenConflict open;
+  gboolean same;
+
+  if (t->same_as_base == NULL)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM \"%s\" WHERE id = ?1 AND _status = 'synced' "
+                                              "AND _base = ?2", t->table->name);
+
+      t->same_as_base = prepare (ctx->db, sql, error);
+      if (t->same_as_base == NULL)
+        return FALSE;
+    }
+  sqlite3_bind_text (t->same_as_base, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (t->same_as_base, 2, base_text, -1, SQLITE_STATIC);
+  same = sqlite3_step (t->same_as_base) == SQLITE_ROW;
+  sqlite3_reset (t->same_as_base);
+  sqlite3_clear_bindings (t->same_as_base);
+  if (!same || !find_open_conflict (ctx, t->table->name, id, &open, error))
+    return FALSE;
+  same = open.id == 0;
+  open_conflict_clear (&open);
+  return same;
+}
+
 static gboolean
 flush_pending (PullState  *state,
                TableCtx   *t,
@@ -1635,6 +1672,10 @@ flush_pending (PullState  *state,
 
       if (g_hash_table_remove (inserted, p->id))
         _gp_store_txn_changed (ctx->txn, table->name, p->id);
+      else if (same_as_base (ctx, t, p->id, g_ptr_array_index (bases, i), error))
+        ;
+      else if (error != NULL && *error != NULL)
+        return FALSE;
       else
         {
           g_autoptr(JsonObject) canonical = canonical_record (table, p->id, p->record);

@@ -44,6 +44,7 @@ static guint n_push = 10000;
 static guint n_incremental = 100;
 static guint incremental_rounds = 7;
 static const char *watermelon_script = NULL;
+static guint page_size = 0;
 
 static gint64
 vm_hwm_kib (void)
@@ -409,6 +410,8 @@ main (int   argc,
         n_records = (guint)g_ascii_strtoull (argv[++i], NULL, 10);
       else if (g_str_equal (argv[i], "--push") && i + 1 < argc)
         n_push = (guint)g_ascii_strtoull (argv[++i], NULL, 10);
+      else if (g_str_equal (argv[i], "--page-size") && i + 1 < argc)
+        page_size = (guint)g_ascii_strtoull (argv[++i], NULL, 10);
       else if (g_str_equal (argv[i], "--watermelon") && i + 1 < argc)
         watermelon_script = argv[++i];
     }
@@ -427,6 +430,8 @@ main (int   argc,
   store = gp_test_store_open (path);
   client = gp_sync_client_new (store, account);
   g_object_set (client, "push-batch-size", n_push, NULL);
+  if (page_size > 0)
+    g_object_set (client, "page-size", page_size, NULL);
 
   /* The ticker on an idle main loop first: on a loaded machine the scheduler alone delays
    * ticks; that is the floor under the stall figure. */

@@ -878,6 +878,7 @@ typedef struct
   char *id;
   char *data;
   char *parent;
+  gboolean parent_gone;     /* its parent was deleted before the pusher's last pull */
 } PushRecord;
 
 static void
@@ -1386,6 +1387,33 @@ gp_sync_push (GpBackend  *backend,
             goto fail;
           if (row != NULL && row->last_modified > lpa && g_hash_table_add (reported, record->id))
             g_ptr_array_add (conflict_ids, record->id);
+
+          /* A record under a parent deleted since the pusher's last pull conflicts too:
+           * stored, it would be an orphan that no device keeps. The pusher pulls the
+           * deletion and the user decides (the store holds the record back meanwhile).
+           * Under a parent deleted before that pull, the delete wins (P5). */
+          if (record->parent != NULL)
+            {
+              const GpColumn *ref = gp_schema_lookup_column (pt->table, pt->table->parent_column);
+              GpRow *parent = g_new0 (GpRow, 1);
+              gboolean found;
+
+              found = GP_CONN_VTABLE (conn)->get_row (conn, user_id, ref->references, record->parent,
+                                                      parent, &error);
+              if (found && parent->id != NULL && parent->deleted)
+                {
+                  if (parent->last_modified > lpa)
+                    {
+                      if (g_hash_table_add (reported, record->id))
+                        g_ptr_array_add (conflict_ids, record->id);
+                    }
+                  else
+                    record->parent_gone = TRUE;
+                }
+              row_free (parent);
+              if (error != NULL)
+                goto fail;
+            }
         }
       for (guint i = 0; i < pt->deletes->len; i++)
         {
@@ -1442,6 +1470,20 @@ gp_sync_push (GpBackend  *backend,
           row.id = record->id;
           row.last_modified = stamp;
 
+          if (record->parent_gone && (state == NULL || !state->deleted))
+            {
+              /* Its parent was deleted before the pusher's last pull: the delete wins. The
+               * record is kept as a tombstone, so the pusher's next pull removes it. */
+              row.data = record->data;
+              row.deleted = TRUE;
+              row.server_created_at = state != NULL ? state->server_created_at : lpa;
+              row.created_stamp = state != NULL ? state->created_stamp : stamp;
+              if (!GP_CONN_VTABLE (conn)->put_row (conn, user_id, &row, record->parent, &error))
+                goto fail;
+              wrote = TRUE;
+              continue;
+            }
+
           if (state != NULL && state->deleted)
             {
               /* Deleted before last_pulled_at (a later deletion was a conflict above):
@@ -1486,6 +1528,14 @@ gp_sync_push (GpBackend  *backend,
           state->created_stamp = row.created_stamp;
           state->deleted = FALSE;
         }
+    }
+
+  /* Deletes come after every upsert of the push: a record the push writes under a parent it
+   * also deletes goes with that parent (the cascade), rather than outliving it as an orphan
+   * that no device keeps. */
+  for (guint t = 0; t < push_tables->len; t++)
+    {
+      PushTable *pt = &g_array_index (push_tables, PushTable, t);
 
       for (guint i = 0; i < pt->deletes->len; i++)
         {

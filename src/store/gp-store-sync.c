@@ -866,7 +866,7 @@ note_dirty_cb (Ctx           *ctx,
                gpointer       data,
                GError       **error)
 {
-  OpenConflict open;
+  OpenConflict open = { 0 };
 
   if (g_strcmp0 (status, "synced") != 0)
     *(gboolean *)data = TRUE;
@@ -1130,6 +1130,10 @@ apply_remote_delete (PullState   *state,
   OpenConflict open;
   gboolean dirty_below = FALSE;
   gboolean ok;
+  g_autofree char *stash_key = g_strconcat (META_ORPHAN_PREFIX, t->table->name, ":", id, NULL);
+
+  if (!meta_set (ctx->db, stash_key, NULL, error))
+    return FALSE;
 
   row = read_row (ctx, t, id, error);
   if (row == NULL)
@@ -1313,9 +1317,13 @@ apply_or_stash (PullState   *state,
   return TRUE;
 }
 
+/* Applies the stashed children whose parents are here now. A child stays stashed across
+ * pulls until its parent comes: in a paged pull, a parent changed while the pages were read
+ * falls out of that pull's snapshot and arrives with the next pull, after its children were
+ * delivered (and only then, since the children are older than the next last_pulled_at).
+ * A stashed child goes when the server reports it (or, by the server's cascade, it) deleted. */
 static gboolean
 retry_orphans (PullState   *state,
-               gboolean     last_page,
                GError     **error)
 {
   Ctx *ctx = &state->ctx;
@@ -1356,14 +1364,6 @@ retry_orphans (PullState   *state,
             return FALSE;
           progress = TRUE;
         }
-    }
-
-  if (last_page)
-    {
-      /* The pull is complete and the parent never came: the server has no such parent for
-       * us, so the child cannot be kept either. */
-      if (!_gp_store_txn_exec (ctx->txn, "DELETE FROM sync_meta WHERE key LIKE 'orphan:%'", error))
-        return FALSE;
     }
   return TRUE;
 }
@@ -1490,7 +1490,7 @@ apply_pull_func (GpStoreTxn  *txn,
         }
     }
 
-  if (!retry_orphans (&state, outcome->next_cursor == NULL, error))
+  if (!retry_orphans (&state, error))
     goto out;
 
   if (!check_duplicate_numbers (&state, error))
@@ -1532,6 +1532,40 @@ typedef struct
   guint limit;
 } CollectData;
 
+/* Whether the parent of @alias (a row of @table) is held back, as SQL: a parent whose
+ * deletion is in dispute (the server may no longer have it), a parent the server has never
+ * seen that waits for a decision (a duplicate number), or a parent held back for one of those
+ * reasons further up. A row below such a parent would reach the server without it: an
+ * orphan that other devices drop, and that stays on the server for good. */
+static void
+append_parent_held (GString       *where,
+                    const GpTable *table,
+                    const char    *alias,
+                    guint          depth)
+{
+  const GpColumn *ref;
+  const GpTable *parent;
+  g_autofree char *palias = NULL;
+
+  if (table->parent_column == NULL || depth > 8)
+    {
+      g_string_append (where, "0");
+      return;
+    }
+  ref = gp_schema_lookup_column (table, table->parent_column);
+  parent = gp_schema_lookup_table (ref->references);
+  palias = g_strdup_printf ("p%u", depth);
+  g_string_append_printf (where,
+                          "EXISTS (SELECT 1 FROM \"%s\" %s WHERE %s.id = %s.\"%s\" AND ("
+                          "EXISTS (SELECT 1 FROM conflicts c%u WHERE c%u.table_name = '%s' "
+                          "AND c%u.record_id = %s.id AND c%u.resolved_at IS NULL "
+                          "AND (c%u.kind IN ('remote-delete', 'local-delete') OR %s._status = 'created')) OR ",
+                          parent->name, palias, palias, alias, table->parent_column,
+                          depth, depth, parent->name, depth, palias, depth, depth, palias);
+  append_parent_held (where, parent, palias, depth + 1);
+  g_string_append (where, "))");
+}
+
 static char *
 pushable_where (const GpTable *table)
 {
@@ -1541,17 +1575,10 @@ pushable_where (const GpTable *table)
                           "t._status != 'synced' AND NOT EXISTS (SELECT 1 FROM conflicts c "
                           "WHERE c.table_name = '%s' AND c.record_id = t.id AND c.resolved_at IS NULL)",
                           table->name);
-  /* A child of a record whose deletion is in dispute waits too: the server may no longer
-   * have the parent. */
   if (table->parent_column != NULL)
     {
-      const GpColumn *ref = gp_schema_lookup_column (table, table->parent_column);
-
-      g_string_append_printf (where,
-                              " AND NOT EXISTS (SELECT 1 FROM conflicts p WHERE p.table_name = '%s' "
-                              "AND p.record_id = t.\"%s\" AND p.resolved_at IS NULL "
-                              "AND p.kind IN ('remote-delete', 'local-delete'))",
-                              ref->references, table->parent_column);
+      g_string_append (where, " AND NOT ");
+      append_parent_held (where, table, "t", 0);
     }
   return g_string_free (g_steal_pointer (&where), FALSE);
 }

@@ -1190,6 +1190,56 @@ cascade_delete (GpConn      *conn,
   return TRUE;
 }
 
+/* Whether a live descendant of (table, id) changed after @lpa: deleting the record would
+ * then take with it something the pusher has never seen. */
+static gboolean
+descendant_changed (GpConn         *conn,
+                    const char     *user_id,
+                    const GpTable  *parent_table,
+                    const char     *parent_id,
+                    gint64          lpa,
+                    guint           level,
+                    gboolean       *changed,
+                    GError        **error)
+{
+  const GpTable *tables;
+  guint n_tables;
+
+  if (level > 8 || *changed)
+    return TRUE;
+
+  tables = gp_schema_get_tables (&n_tables);
+  for (guint i = 0; i < n_tables && !*changed; i++)
+    {
+      const GpColumn *column;
+      g_autoptr(GPtrArray) ids = NULL;
+
+      if (tables[i].parent_column == NULL)
+        continue;
+      column = gp_schema_lookup_column (&tables[i], tables[i].parent_column);
+      if (column == NULL || g_strcmp0 (column->references, parent_table->name) != 0)
+        continue;
+
+      ids = g_ptr_array_new_with_free_func (g_free);
+      if (!GP_CONN_VTABLE (conn)->list_children (conn, user_id, tables[i].name, parent_id, ids, error))
+        return FALSE;
+      for (guint j = 0; j < ids->len && !*changed; j++)
+        {
+          GpRow row = { 0, };
+          gboolean ok = GP_CONN_VTABLE (conn)->get_row (conn, user_id, tables[i].name,
+                                                         g_ptr_array_index (ids, j), &row, error);
+
+          if (ok && row.id != NULL && row.last_modified > lpa)
+            *changed = TRUE;
+          gp_row_clear (&row);
+          if (!ok || !descendant_changed (conn, user_id, &tables[i], g_ptr_array_index (ids, j), lpa,
+                                          level + 1, changed, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static const char ok_body[] = "{\"ok\":true}";
 
 void
@@ -1424,6 +1474,18 @@ gp_sync_push (GpBackend  *backend,
             goto fail;
           if (row != NULL && row->last_modified > lpa && !row->deleted && g_hash_table_add (reported, id))
             g_ptr_array_add (conflict_ids, id);
+
+          /* The cascade would delete a record added or changed below it since the pusher's
+           * last pull: the pusher pulls it and the user decides. */
+          if (row != NULL && !row->deleted && !g_hash_table_contains (reported, id))
+            {
+              gboolean changed = FALSE;
+
+              if (!descendant_changed (conn, user_id, pt->table, id, lpa, 0, &changed, &error))
+                goto fail;
+              if (changed && g_hash_table_add (reported, id))
+                g_ptr_array_add (conflict_ids, id);
+            }
         }
 
       if (conflict_ids->len > 0)

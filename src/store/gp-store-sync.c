@@ -1027,6 +1027,69 @@ typedef struct
   GPtrArray *invoice_ids;
 } PullState;
 
+/* A remote record landing below a record deleted here (a new child, or an edit of one the
+ * local delete took along): the deletion, not yet pushed, would remove on the server
+ * something the user has never seen. The topmost deleted ancestor gets a local-delete
+ * conflict, which holds the deletion (and everything below it) back until the user
+ * decides: keep the delete, or take the server's record back. */
+static gboolean
+flag_deleted_ancestor (PullState      *state,
+                       const GpTable  *table,
+                       JsonObject     *record,
+                       GError        **error)
+{
+  Ctx *ctx = &state->ctx;
+  const GpTable *current = table;
+  g_autoptr(JsonObject) at = json_object_ref (record);
+  const GpTable *root_table = NULL;
+  g_autofree char *root_id = NULL;
+  OpenConflict open = { 0 };
+  gboolean ok;
+
+  for (guint depth = 0; depth < 8 && current->parent_column != NULL; depth++)
+    {
+      const GpColumn *ref = gp_schema_lookup_column (current, current->parent_column);
+      const char *parent_id = json_object_get_string_member_with_default (at, current->parent_column, NULL);
+      TableCtx *pt;
+      g_autoptr(Row) parent = NULL;
+
+      if (ref == NULL || parent_id == NULL || (pt = ctx_lookup (ctx, ref->references)) == NULL)
+        break;
+      parent = read_row (ctx, pt, parent_id, error);
+      if (parent == NULL)
+        {
+          if (error != NULL && *error != NULL)
+            return FALSE;
+          break;
+        }
+      if (!g_str_equal (parent->status, "deleted"))
+        break;
+      root_table = pt->table;
+      g_free (root_id);
+      root_id = g_strdup (parent_id);
+      json_object_unref (at);
+      at = json_object_ref (parent->data);
+      current = pt->table;
+    }
+
+  if (root_id == NULL)
+    return TRUE;
+  if (!find_open_conflict (ctx, root_table->name, root_id, &open, error))
+    return FALSE;
+  if (open.id != 0)
+    {
+      open_conflict_clear (&open);
+      return TRUE;
+    }
+  {
+    g_autoptr(JsonObject) fields = json_object_new ();
+
+    ok = save_conflict (ctx, root_table->name, root_id, GP_CONFLICT_LOCAL_DELETE, fields, error);
+  }
+  state->n_conflicts++;
+  return ok;
+}
+
 static gboolean
 apply_remote_record (PullState   *state,
                      TableCtx    *t,
@@ -1049,7 +1112,8 @@ apply_remote_record (PullState   *state,
     {
       if (error != NULL && *error != NULL)
         return FALSE;
-      return write_row (ctx, t, TRUE, record, id, "synced", "", record, error);
+      return write_row (ctx, t, TRUE, record, id, "synced", "", record, error)
+             && flag_deleted_ancestor (state, t->table, record, error);
     }
 
   if (!find_open_conflict (ctx, t->table->name, id, &open, error))
@@ -1102,7 +1166,8 @@ apply_remote_record (PullState   *state,
     case GP_CONFLICT_LOCAL_DELETE:
       fields = gp_merge_describe_conflict (result, base, NULL, record);
       ok = write_row (ctx, t, FALSE, row->data, id, "deleted", row->changed, record, error)
-           && save_conflict (ctx, t->table->name, id, GP_CONFLICT_LOCAL_DELETE, fields, error);
+           && save_conflict (ctx, t->table->name, id, GP_CONFLICT_LOCAL_DELETE, fields, error)
+           && flag_deleted_ancestor (state, t->table, record, error);
       state->n_conflicts++;
       break;
 
@@ -1887,42 +1952,46 @@ write_resolved (Ctx         *ctx,
          && bump_rev (ctx, t, json_object_get_string_member (row->data, "id"), error);
 }
 
-/* Brings back a record the server deleted, with everything below it that is still here.
- * The server lets an old delete win over a later write to the same id (sync-protocol.md
- * P5), so the record comes back as a new record with a fresh id, and so do its children. */
+/* The id a record brought back after a remote delete gets: derived from its old id, so
+ * that devices which each restore the same record bring back one record, not one each
+ * (their values then merge like any two edits). */
+static char *
+restored_id (const char *old_id)
+{
+  g_autofree char *seed = g_strconcat ("gigpilot-restored:", old_id, NULL);
+  g_autofree char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, seed, -1);
+
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+/* The live rows of the subtree of (@table, @id), parents before children. */
 static gboolean
-recreate_with_new_id (Ctx            *ctx,
-                      const GpTable  *table,
-                      const char     *old_id,
-                      const char     *parent_column,
-                      const char     *new_parent,
-                      GError        **error)
+collect_subtree (Ctx            *ctx,
+                 const GpTable  *table,
+                 const char     *id,
+                 GPtrArray      *tables,
+                 GPtrArray      *ids,
+                 GHashTable     *keys,
+                 GError        **error)
 {
   TableCtx *t = ctx_lookup (ctx, table->name);
-  g_autoptr(Row) row = read_row (ctx, t, old_id, error);
-  g_autofree char *new_id = NULL;
-  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(Row) row = read_row (ctx, t, id, error);
 
   if (row == NULL)
     return error == NULL || *error == NULL;
   if (g_str_equal (row->status, "deleted"))
     return TRUE;
 
-  new_id = gp_schema_new_id ();
-  data = copy_object (row->data);
-  json_object_set_string_member (data, "id", new_id);
-  if (parent_column != NULL)
-    json_object_set_string_member (data, parent_column, new_parent);
-  if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
-      || !add_history (ctx, table->name, new_id, NULL, data, "local", error))
-    return FALSE;
+  g_ptr_array_add (tables, (gpointer)table);
+  g_ptr_array_add (ids, g_strdup (id));
+  g_hash_table_add (keys, g_strconcat (table->name, "/", id, NULL));
 
   for (guint i = 0; i < ctx->n_tables; i++)
     {
       const GpTable *child = ctx->tables[i].table;
       const GpColumn *ref;
       g_autofree char *sql = NULL;
-      g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) child_ids = g_ptr_array_new_with_free_func (g_free);
       sqlite3_stmt *stmt;
 
       if (child->parent_column == NULL)
@@ -1934,13 +2003,78 @@ recreate_with_new_id (Ctx            *ctx,
       stmt = prepare (ctx->db, sql, error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_text (stmt, 1, old_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
       while (sqlite3_step (stmt) == SQLITE_ROW)
-        g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+        g_ptr_array_add (child_ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
       sqlite3_finalize (stmt);
-      for (guint j = 0; j < ids->len; j++)
-        if (!recreate_with_new_id (ctx, child, g_ptr_array_index (ids, j), child->parent_column, new_id, error))
+      for (guint j = 0; j < child_ids->len; j++)
+        if (!collect_subtree (ctx, child, g_ptr_array_index (child_ids, j), tables, ids, keys, error))
           return FALSE;
+    }
+  return TRUE;
+}
+
+/* Brings back a record the server deleted, with everything below it that is still here.
+ * The server lets an old delete win over a later write to the same id (sync-protocol.md
+ * P5), so the record comes back under a new id (restored_id()), and so does its subtree.
+ * Every reference inside the subtree follows (a time entry's client as well as its ticket).
+ * If the restored record is here already (another device restored it and we pulled that),
+ * ours is written over it as a local edit. */
+static gboolean
+recreate_with_new_id (Ctx            *ctx,
+                      const GpTable  *table,
+                      const char     *old_id,
+                      GError        **error)
+{
+  g_autoptr(GPtrArray) tables = g_ptr_array_new ();
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (!collect_subtree (ctx, table, old_id, tables, ids, keys, error))
+    return FALSE;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const GpTable *row_table = g_ptr_array_index (tables, i);
+      TableCtx *t = ctx_lookup (ctx, row_table->name);
+      g_autoptr(Row) row = read_row (ctx, t, g_ptr_array_index (ids, i), error);
+      g_autoptr(Row) existing = NULL;
+      g_autofree char *new_id = restored_id (g_ptr_array_index (ids, i));
+      g_autoptr(JsonObject) data = NULL;
+
+      if (row == NULL)
+        return FALSE;
+      data = copy_object (row->data);
+      json_object_set_string_member (data, "id", new_id);
+      for (guint c = 0; c < row_table->n_columns; c++)
+        {
+          const GpColumn *column = &row_table->columns[c];
+          JsonNode *value = json_object_get_member (data, column->name);
+          g_autofree char *key = NULL;
+
+          if (column->references == NULL || value == NULL || !JSON_NODE_HOLDS_VALUE (value)
+              || json_node_get_value_type (value) != G_TYPE_STRING)
+            continue;
+          key = g_strconcat (column->references, "/", json_node_get_string (value), NULL);
+          if (g_hash_table_contains (keys, key))
+            {
+              g_autofree char *mapped = restored_id (json_node_get_string (value));
+
+              json_object_set_string_member (data, column->name, mapped);
+            }
+        }
+
+      existing = read_row (ctx, t, new_id, error);
+      if (existing == NULL && error != NULL && *error != NULL)
+        return FALSE;
+      if (existing != NULL)
+        {
+          if (!write_resolved (ctx, t, existing, data, error))
+            return FALSE;
+        }
+      else if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
+               || !add_history (ctx, row_table->name, new_id, NULL, data, "local", error))
+        return FALSE;
     }
 
   return purge_with_descendants (ctx, table, old_id, NULL, error);
@@ -2037,7 +2171,7 @@ resolve_func (GpStoreTxn  *txn,
 
     case GP_CONFLICT_REMOTE_DELETE:
       if (data->resolution == GP_RESOLUTION_RESTORE || data->resolution == GP_RESOLUTION_KEEP_MINE)
-        ok = recreate_with_new_id (&ctx, t->table, data->id, NULL, NULL, error);
+        ok = recreate_with_new_id (&ctx, t->table, data->id, error);
       else
         ok = purge_with_descendants (&ctx, t->table, data->id, "local", error);
       break;

@@ -995,9 +995,18 @@ resolve_conflicts (Sim    *sim,
         }
       sim->resolved[conflict->kind]++;
 
-      /* What the decision let go. */
+      /* What the decision let go: replaced by the chosen value, or (when that is empty or
+       * not a followed value) simply dropped. */
       for (guint k = 0; k + 1 < decided->len; k += 2)
-        add_edge (sim, g_ptr_array_index (decided, k), g_ptr_array_index (decided, k + 1));
+        {
+          const char *chosen = g_ptr_array_index (decided, k);
+          const char *other = g_ptr_array_index (decided, k + 1);
+
+          if (is_followed_value (chosen))
+            add_edge (sim, chosen, other);
+          else if (is_followed_value (other))
+            g_hash_table_add (sim->dropped, g_strdup (other));
+        }
       for (guint k = 0; k + 1 < custom->len; k += 2)
         record_write (sim, device, conflict->table, conflict->record_id, g_ptr_array_index (custom, k),
                       g_ptr_array_index (custom, k + 1));

@@ -2112,6 +2112,30 @@ number_taken (Ctx        *ctx,
   return taken;
 }
 
+/* Brings back a tombstone that has a server version, as that version. */
+static gboolean
+undelete_cb (Ctx           *ctx,
+             const GpTable *table,
+             const char    *id,
+             const char    *status,
+             gpointer       data,
+             GError       **error)
+{
+  TableCtx *t = ctx_lookup (ctx, table->name);
+  g_autoptr(Row) row = NULL;
+
+  if (g_strcmp0 (status, "deleted") != 0)
+    return TRUE;
+  row = read_row (ctx, t, id, error);
+  if (row == NULL)
+    return error == NULL || *error == NULL;
+  if (row->base == NULL)
+    return TRUE;
+  return add_history (ctx, table->name, id, NULL, row->base, "local", error)
+         && write_row (ctx, t, FALSE, row->base, id, "synced", "", row->base, error)
+         && bump_rev (ctx, t, id, error);
+}
+
 static gboolean
 resolve_func (GpStoreTxn  *txn,
               gpointer     user_data,
@@ -2185,9 +2209,13 @@ resolve_func (GpStoreTxn  *txn,
                            _("The server’s version of this record is not known."));
               goto out;
             }
+          /* Taking the server's record back undoes the local delete, including what it took
+           * along: otherwise the tombstones below would still be pushed and delete on the
+           * server what others added or changed there meanwhile. */
           ok = add_history (&ctx, data->table, data->id, NULL, row->base, "local", error)
                && write_row (&ctx, t, FALSE, row->base, data->id, "synced", "", row->base, error)
-               && bump_rev (&ctx, t, data->id, error);
+               && bump_rev (&ctx, t, data->id, error)
+               && foreach_descendant (&ctx, t->table, data->id, undelete_cb, NULL, error);
         }
       else
         ok = TRUE; /* The tombstone stays and is pushed. */

@@ -73,7 +73,7 @@ gp_backend_open (const char  *database,
       location = database;
       /* Each connection is a PostgreSQL backend process; a handful per server
        * process keeps several processes well under max_connections. */
-      max_conns = 4;
+      max_conns = 8;
 #else
       g_set_error (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_UNAVAILABLE,
                    "This gigpilot-server was built without PostgreSQL support");

@@ -82,6 +82,11 @@ typedef struct
 
   GpConn   *(*connect)           (GpBackend   *self,
                                   GError     **error);
+  /* Optional: a connection whose reads never wait (they fail at once instead), cheap
+   * enough for the server's main thread to answer pulls with nothing to send. NULL for
+   * backends where every statement is a network round trip. */
+  GpConn   *(*connect_inline)    (GpBackend   *self,
+                                  GError     **error);
   void      (*disconnect)        (GpConn      *conn);
   gboolean  (*is_broken)         (GpConn      *conn);
   gboolean  (*setup)             (GpConn      *conn,
@@ -148,14 +153,24 @@ typedef struct
                                   gint64       ts,
                                   GError     **error);
   /* Outside any transaction: in a short transaction of its own, sets the user's clock
-   * to max(clock + 1, now) and returns it. This is a pull's timestamp: unique per pull,
-   * and every write committed later is stamped above it. The bump need not be durable
+   * to max(clock + 1, now) and returns it. This is the timestamp of a pull with changes:
+   * unique per pull, and every write committed later is stamped above it. The bump need not be durable
    * (a lost bump is re-covered by the wall clock after a restart), so backends may
    * commit it without waiting for the disk. */
   gboolean  (*advance_clock)     (GpConn      *conn,
                                   const char  *user_id,
                                   gint64       now,
                                   gint64      *ts,
+                                  GError     **error);
+
+  /* Reads the user's clock without writing, outside any transaction: one statement
+   * with its own snapshot. Every row in it is stamped at or below the value, and every
+   * later write above it (writes stamp max(clock + 1, now) under the clock lock).
+   * *found is FALSE when the user has no clock row yet. */
+  gboolean  (*read_clock)        (GpConn      *conn,
+                                  const char  *user_id,
+                                  gint64      *ts,
+                                  gboolean    *found,
                                   GError     **error);
 
   gboolean  (*get_ledger)        (GpConn      *conn,
@@ -180,6 +195,14 @@ typedef struct
                                   const char  *id,
                                   GpRow       *out,
                                   GError     **error);
+  /* Optional: get_row() for many ids of one table in one statement; adds a GpRow
+   * (transfer full) to @rows, keyed by a copy of its id, for each that exists. */
+  gboolean  (*get_rows)          (GpConn      *conn,
+                                  const char  *user_id,
+                                  const char  *table,
+                                  GPtrArray   *ids,
+                                  GHashTable  *rows,
+                                  GError     **error);
   /* With row->data: insert or replace the row (table, id) of the user; parent is the
    * value of the table's parent column, or NULL. Without: restamp an existing row
    * (last_modified, deleted; deleted_at is set on its first deletion), keeping its data
@@ -188,6 +211,14 @@ typedef struct
                                   const char  *user_id,
                                   const GpRow *row,
                                   const char  *parent,
+                                  GError     **error);
+  /* Optional: put_row() with data for several rows of one table in one statement.
+   * @rows holds GpRow (with data, not deleted, distinct ids), @parents their parent
+   * values (NULL entries for none). */
+  gboolean  (*put_rows)          (GpConn      *conn,
+                                  const char  *user_id,
+                                  GArray      *rows,
+                                  GPtrArray   *parents,
                                   GError     **error);
   /* Ids of the user's live rows of @table whose parent column is @parent. */
   gboolean  (*list_children)     (GpConn      *conn,

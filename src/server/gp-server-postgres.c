@@ -31,7 +31,9 @@
  * the lock sees everything the previous holder committed (READ COMMITTED takes a fresh
  * snapshot per statement), so the conflict check is never stale.
  *
- * A pull first bumps the clock under the same lock (its timestamp T, unique per pull),
+ * A pull first reads the clock alone, one statement in its own snapshot: when it still
+ * equals last_pulled_at nothing changed, and the pull is answered without a write.
+ * Otherwise it bumps the clock under the same lock (its timestamp T, unique per pull),
  * then reads rows stamped at or below T in a REPEATABLE READ READ ONLY snapshot: every
  * write committed before the bump is at or below T, every later one above it.
  *
@@ -486,12 +488,17 @@ pg_lock_clock (GpConn      *c,
   INT_TEXT (now_text, now);
   params[0] = user_id;
   params[1] = now_text;
-  if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                 2, params, error))
-    return FALSE;
-
-  /* Held until COMMIT/ROLLBACK: see the comment at the top. */
+  /* Held until COMMIT/ROLLBACK: see the comment at the top. The row exists from
+   * registration on; creating it is the rare fallback. */
   result = run (conn, "SELECT ts FROM sync_clock WHERE user_id = $1 FOR UPDATE", 1, params, error);
+  if (result != NULL && PQntuples (result) == 0)
+    {
+      PQclear (result);
+      if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                     2, params, error))
+        return FALSE;
+      result = run (conn, "SELECT ts FROM sync_clock WHERE user_id = $1 FOR UPDATE", 1, params, error);
+    }
   if (result == NULL)
     return FALSE;
   if (PQntuples (result) != 1)
@@ -570,6 +577,25 @@ fail:
 }
 
 static gboolean
+pg_read_clock (GpConn      *c,
+               const char  *user_id,
+               gint64      *ts,
+               gboolean    *found,
+               GError     **error)
+{
+  const char *params[] = { user_id };
+  PGresult *result = run ((PgConn *) c, "SELECT ts FROM sync_clock WHERE user_id = $1", 1, params, error);
+
+  if (result == NULL)
+    return FALSE;
+  *found = PQntuples (result) == 1;
+  if (*found)
+    *ts = get_int (result, 0, 0);
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
 pg_get_ledger (GpConn      *c,
                const char  *user_id,
                const char  *push_id,
@@ -645,6 +671,128 @@ pg_get_row (GpConn      *c,
     }
   PQclear (result);
   return TRUE;
+}
+
+/* Appends @value as an element of a PostgreSQL array literal; NULL is SQL NULL. */
+static void
+append_array_element (GString    *array,
+                      const char *value)
+{
+  if (array->len > 1)
+    g_string_append_c (array, ',');
+  if (value == NULL)
+    {
+      g_string_append (array, "NULL");
+      return;
+    }
+  g_string_append_c (array, '"');
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (array, '\\');
+      g_string_append_c (array, *p);
+    }
+  g_string_append_c (array, '"');
+}
+
+static gboolean
+pg_get_rows (GpConn      *c,
+             const char  *user_id,
+             const char  *table,
+             GPtrArray   *ids,
+             GHashTable  *rows,
+             GError     **error)
+{
+  g_autoptr(GString) array = g_string_new ("{");
+  const char *params[3];
+  PGresult *result;
+
+  for (guint i = 0; i < ids->len; i++)
+    append_array_element (array, g_ptr_array_index (ids, i));
+  g_string_append_c (array, '}');
+
+  params[0] = user_id;
+  params[1] = table;
+  params[2] = array->str;
+  result = run ((PgConn *) c,
+                "SELECT id, last_modified, server_created_at, deleted, created_stamp FROM records"
+                " WHERE user_id = $1 AND tbl = $2 AND id = ANY ($3::text[])", 3, params, error);
+  if (result == NULL)
+    return FALSE;
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      GpRow *row = g_new0 (GpRow, 1);
+
+      row->table = g_strdup (table);
+      row->id = get_dup (result, i, 0);
+      row->last_modified = get_int (result, i, 1);
+      row->server_created_at = get_int (result, i, 2);
+      row->deleted = get_bool (result, i, 3);
+      row->created_stamp = get_int (result, i, 4);
+      g_hash_table_replace (rows, g_strdup (row->id), row);
+    }
+  PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+pg_put_rows (GpConn      *c,
+             const char  *user_id,
+             GArray      *rows,
+             GPtrArray   *parents,
+             GError     **error)
+{
+  g_autoptr(GString) ids = g_string_new ("{");
+  g_autoptr(GString) data = g_string_new ("{");
+  g_autoptr(GString) parent_values = g_string_new ("{");
+  g_autoptr(GString) created = g_string_new ("{");
+  g_autoptr(GString) stamps = g_string_new ("{");
+  const GpRow *first = &g_array_index (rows, GpRow, 0);
+  char modified_text[32];
+  const char *params[8];
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const GpRow *row = &g_array_index (rows, GpRow, i);
+      char number[32];
+
+      g_assert (row->data != NULL && !row->deleted && row->last_modified == first->last_modified);
+      append_array_element (ids, row->id);
+      append_array_element (data, row->data);
+      append_array_element (parent_values, g_ptr_array_index (parents, i));
+      INT_TEXT (number, row->server_created_at);
+      append_array_element (created, number);
+      INT_TEXT (number, row->created_stamp);
+      append_array_element (stamps, number);
+    }
+  g_string_append_c (ids, '}');
+  g_string_append_c (data, '}');
+  g_string_append_c (parent_values, '}');
+  g_string_append_c (created, '}');
+  g_string_append_c (stamps, '}');
+
+  INT_TEXT (modified_text, first->last_modified);
+  params[0] = user_id;
+  params[1] = first->table;
+  params[2] = modified_text;
+  params[3] = ids->str;
+  params[4] = data->str;
+  params[5] = parent_values->str;
+  params[6] = created->str;
+  params[7] = stamps->str;
+  return run_done ((PgConn *) c,
+                   "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
+                   "                     server_created_at, created_stamp, deleted, deleted_at)"
+                   " SELECT $1, $2, u.id, u.data, u.parent, $3, u.created, u.stamp, false, NULL"
+                   " FROM unnest ($4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])"
+                   "   AS u (id, data, parent, created, stamp)"
+                   " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
+                   "   data = excluded.data, parent = excluded.parent,"
+                   "   last_modified = excluded.last_modified,"
+                   "   server_created_at = excluded.server_created_at,"
+                   "   created_stamp = excluded.created_stamp,"
+                   "   deleted = false, deleted_at = NULL",
+                   8, params, error);
 }
 
 static gboolean
@@ -809,10 +957,13 @@ const GpBackendVTable gp_backend_postgres_vtable = {
   .lock_clock = pg_lock_clock,
   .set_clock = pg_set_clock,
   .advance_clock = pg_advance_clock,
+  .read_clock = pg_read_clock,
   .get_ledger = pg_get_ledger,
   .put_ledger = pg_put_ledger,
   .get_row = pg_get_row,
+  .get_rows = pg_get_rows,
   .put_row = pg_put_row,
+  .put_rows = pg_put_rows,
   .list_children = pg_list_children,
   .prune = pg_prune,
   .scan = pg_scan,

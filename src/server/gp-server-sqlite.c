@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 
 #include "gp-server-backend.h"
 
@@ -139,6 +140,105 @@ column_dup (sqlite3_stmt *stmt,
   return text != NULL ? g_strdup ((const char *) text) : NULL;
 }
 
+/* Binds @types, one letter per parameter from ?1 on: 's' text (NULL binds null),
+ * 'l' gint64, 'b' gboolean. */
+static void
+bind_valist (sqlite3_stmt *stmt,
+             const char   *types,
+             va_list       args)
+{
+  for (int i = 0; types[i] != '\0'; i++)
+    {
+      switch (types[i])
+        {
+        case 's':
+          {
+            const char *text = va_arg (args, const char *);
+
+            if (text != NULL)
+              sqlite3_bind_text (stmt, i + 1, text, -1, SQLITE_TRANSIENT);
+            break;
+          }
+        case 'l':
+          sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
+          break;
+        case 'b':
+          sqlite3_bind_int (stmt, i + 1, va_arg (args, gboolean) ? 1 : 0);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+/* The cached statement for @sql with its parameters bound (see bind_valist()), for
+ * the caller to step and reset; NULL with @error set. */
+static sqlite3_stmt *
+query (SqliteConn  *conn,
+       GError     **error,
+       const char  *sql,
+       const char  *types,
+       ...)
+{
+  sqlite3_stmt *stmt = get_stmt (conn, sql, error);
+  va_list args;
+
+  if (stmt == NULL)
+    return NULL;
+  va_start (args, types);
+  bind_valist (stmt, types, args);
+  va_end (args);
+  return stmt;
+}
+
+/* Runs @sql, with its parameters bound as in query(), to completion. */
+static gboolean
+run (SqliteConn  *conn,
+     GError     **error,
+     const char  *sql,
+     const char  *types,
+     ...)
+{
+  sqlite3_stmt *stmt = get_stmt (conn, sql, error);
+  va_list args;
+
+  if (stmt == NULL)
+    return FALSE;
+  va_start (args, types);
+  bind_valist (stmt, types, args);
+  va_end (args);
+  return step_done (conn, stmt, error);
+}
+
+/* Steps a statement from query() once and resets it: SQLITE_ROW with the row read
+ * by @read_row first, SQLITE_DONE for no row, or FALSE with @error set. */
+static gboolean
+step_one (SqliteConn    *conn,
+          sqlite3_stmt  *stmt,
+          gboolean      *found,
+          void         (*read_row) (sqlite3_stmt *stmt,
+                                    gpointer      user_data),
+          gpointer       user_data,
+          GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  *found = rc == SQLITE_ROW;
+  if (rc == SQLITE_ROW && read_row != NULL)
+    read_row (stmt, user_data);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (conn, error);
+  return TRUE;
+}
+
+static void
+read_int64_cb (sqlite3_stmt *stmt,
+               gpointer      user_data)
+{
+  *(gint64 *) user_data = sqlite3_column_int64 (stmt, 0);
+}
+
 static GpConn *
 sqlite_connect (GpBackend  *backend,
                 GError    **error)
@@ -223,6 +323,19 @@ sqlite_ping (GpConn  *c,
   return stmt != NULL && step_done (conn, stmt, error);
 }
 
+static GpConn *
+sqlite_connect_inline (GpBackend  *backend,
+                       GError    **error)
+{
+  GpConn *conn = sqlite_connect (backend, error);
+
+  /* A WAL reader waits only in rare moments (recovery, a checkpoint restarting the
+   * log); then the caller falls back to a worker rather than block. */
+  if (conn != NULL)
+    sqlite3_busy_timeout (((SqliteConn *) conn)->db, 0);
+  return conn;
+}
+
 static gboolean
 sqlite_begin_read (GpConn  *c,
                    GError **error)
@@ -273,13 +386,10 @@ sqlite_create_user (GpConn      *c,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = get_stmt (conn, "INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)", error);
+  stmt = query (conn, error, "INSERT INTO users (id, email, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "sssl", user_id, email, password_hash, now);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, email, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, password_hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, now);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -290,12 +400,23 @@ sqlite_create_user (GpConn      *c,
   if (rc != SQLITE_DONE)
     return set_sqlite_error (conn, error);
 
-  stmt = get_stmt (conn, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, now);
-  return step_done (conn, stmt, error);
+  return run (conn, error, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", "sl", user_id, now);
+}
+
+typedef struct
+{
+  char **first;
+  char **second;
+} TwoStrings;
+
+static void
+read_two_strings_cb (sqlite3_stmt *stmt,
+                     gpointer      user_data)
+{
+  TwoStrings *out = user_data;
+
+  *out->first = column_dup (stmt, 0);
+  *out->second = column_dup (stmt, 1);
 }
 
 static gboolean
@@ -306,23 +427,12 @@ sqlite_find_user (GpConn      *c,
                   GError     **error)
 {
   SqliteConn *conn = (SqliteConn *) c;
+  TwoStrings out = { user_id, password_hash };
   sqlite3_stmt *stmt;
-  int rc;
+  gboolean found;
 
-  stmt = get_stmt (conn, "SELECT id, password_hash FROM users WHERE email = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, email, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      *user_id = column_dup (stmt, 0);
-      *password_hash = column_dup (stmt, 1);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (conn, error);
-  return TRUE;
+  stmt = query (conn, error, "SELECT id, password_hash FROM users WHERE email = ?1", "s", email);
+  return stmt != NULL && step_one (conn, stmt, &found, read_two_strings_cb, &out, error);
 }
 
 static gboolean
@@ -331,15 +441,8 @@ sqlite_set_password_hash (GpConn      *c,
                           const char  *password_hash,
                           GError     **error)
 {
-  SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt;
-
-  stmt = get_stmt (conn, "UPDATE users SET password_hash = ?2 WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, password_hash, -1, SQLITE_TRANSIENT);
-  return step_done (conn, stmt, error);
+  return run ((SqliteConn *) c, error, "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+              "ss", user_id, password_hash);
 }
 
 static gboolean
@@ -351,20 +454,23 @@ sqlite_insert_refresh (GpConn      *c,
                        gint64       now,
                        GError     **error)
 {
-  SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt;
+  return run ((SqliteConn *) c, error,
+              "INSERT INTO refresh_tokens (token_hash, user_id, family, expires_at, created_at)"
+              " VALUES (?1, ?2, ?3, ?4, ?5)",
+              "sssll", token_hash, user_id, family, expires_at, now);
+}
 
-  stmt = get_stmt (conn,
-                   "INSERT INTO refresh_tokens (token_hash, user_id, family, expires_at, created_at)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, family, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, expires_at);
-  sqlite3_bind_int64 (stmt, 5, now);
-  return step_done (conn, stmt, error);
+static void
+read_refresh_cb (sqlite3_stmt *stmt,
+                 gpointer      user_data)
+{
+  GpRefreshRow *out = user_data;
+
+  out->user_id = column_dup (stmt, 0);
+  out->family = column_dup (stmt, 1);
+  out->expires_at = sqlite3_column_int64 (stmt, 2);
+  out->used = sqlite3_column_int (stmt, 3) != 0;
+  out->revoked = sqlite3_column_int (stmt, 4) != 0;
 }
 
 static gboolean
@@ -375,27 +481,12 @@ sqlite_get_refresh (GpConn        *c,
 {
   SqliteConn *conn = (SqliteConn *) c;
   sqlite3_stmt *stmt;
-  int rc;
+  gboolean found;
 
-  stmt = get_stmt (conn,
-                   "SELECT user_id, family, expires_at, used_at IS NOT NULL, revoked"
-                   " FROM refresh_tokens WHERE token_hash = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      out->user_id = column_dup (stmt, 0);
-      out->family = column_dup (stmt, 1);
-      out->expires_at = sqlite3_column_int64 (stmt, 2);
-      out->used = sqlite3_column_int (stmt, 3) != 0;
-      out->revoked = sqlite3_column_int (stmt, 4) != 0;
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (conn, error);
-  return TRUE;
+  stmt = query (conn, error,
+                "SELECT user_id, family, expires_at, used_at IS NOT NULL, revoked"
+                " FROM refresh_tokens WHERE token_hash = ?1", "s", token_hash);
+  return stmt != NULL && step_one (conn, stmt, &found, read_refresh_cb, out, error);
 }
 
 static gboolean
@@ -404,15 +495,8 @@ sqlite_mark_refresh_used (GpConn      *c,
                           gint64       now,
                           GError     **error)
 {
-  SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt;
-
-  stmt = get_stmt (conn, "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, now);
-  return step_done (conn, stmt, error);
+  return run ((SqliteConn *) c, error, "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1",
+              "sl", token_hash, now);
 }
 
 static gboolean
@@ -420,14 +504,7 @@ sqlite_revoke_family (GpConn      *c,
                       const char  *family,
                       GError     **error)
 {
-  SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt;
-
-  stmt = get_stmt (conn, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, family, -1, SQLITE_TRANSIENT);
-  return step_done (conn, stmt, error);
+  return run ((SqliteConn *) c, error, "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?1", "s", family);
 }
 
 static gboolean
@@ -439,26 +516,16 @@ sqlite_lock_clock (GpConn      *c,
 {
   SqliteConn *conn = (SqliteConn *) c;
   sqlite3_stmt *stmt;
-  int rc;
+  gboolean found;
 
   /* BEGIN IMMEDIATE already holds the database's write lock. */
-  stmt = get_stmt (conn, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, now);
-  if (!step_done (conn, stmt, error))
+  if (!run (conn, error, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", "sl", user_id, now))
     return FALSE;
 
-  stmt = get_stmt (conn, "SELECT ts FROM sync_clock WHERE user_id = ?1", error);
-  if (stmt == NULL)
+  stmt = query (conn, error, "SELECT ts FROM sync_clock WHERE user_id = ?1", "s", user_id);
+  if (stmt == NULL || !step_one (conn, stmt, &found, read_int64_cb, ts, error))
     return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    *ts = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW)
+  if (!found)
     return set_sqlite_error (conn, error);
   return TRUE;
 }
@@ -469,15 +536,20 @@ sqlite_set_clock (GpConn      *c,
                   gint64       ts,
                   GError     **error)
 {
-  SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt;
+  return run ((SqliteConn *) c, error, "UPDATE sync_clock SET ts = ?2 WHERE user_id = ?1", "sl", user_id, ts);
+}
 
-  stmt = get_stmt (conn, "UPDATE sync_clock SET ts = ?2 WHERE user_id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, ts);
-  return step_done (conn, stmt, error);
+static gboolean
+sqlite_read_clock (GpConn      *c,
+                   const char  *user_id,
+                   gint64      *ts,
+                   gboolean    *found,
+                   GError     **error)
+{
+  SqliteConn *conn = (SqliteConn *) c;
+  sqlite3_stmt *stmt = query (conn, error, "SELECT ts FROM sync_clock WHERE user_id = ?1", "s", user_id);
+
+  return stmt != NULL && step_one (conn, stmt, found, read_int64_cb, ts, error);
 }
 
 static gboolean
@@ -490,30 +562,20 @@ sqlite_advance_clock (GpConn      *c,
   SqliteConn *conn = (SqliteConn *) c;
   sqlite3_stmt *stmt;
   gboolean ok = FALSE;
-  int rc;
+  gboolean found = FALSE;
 
   /* No fsync for this commit: the next FULL commit (any push) syncs the WAL with it. */
   if (!exec_sql (conn, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;", error))
     goto out;
 
-  stmt = get_stmt (conn, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", error);
-  if (stmt == NULL)
-    goto out;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, now);
-  if (!step_done (conn, stmt, error))
+  if (!run (conn, error, "INSERT OR IGNORE INTO sync_clock (user_id, ts) VALUES (?1, ?2)", "sl", user_id, now))
     goto out;
 
-  stmt = get_stmt (conn, "UPDATE sync_clock SET ts = max (ts + 1, ?2) WHERE user_id = ?1 RETURNING ts", error);
-  if (stmt == NULL)
+  stmt = query (conn, error, "UPDATE sync_clock SET ts = max (ts + 1, ?2) WHERE user_id = ?1 RETURNING ts",
+                "sl", user_id, now);
+  if (stmt == NULL || !step_one (conn, stmt, &found, read_int64_cb, ts, error))
     goto out;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, now);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    *ts = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW)
+  if (!found)
     {
       set_sqlite_error (conn, error);
       goto out;
@@ -528,6 +590,22 @@ out:
   return ok;
 }
 
+typedef struct
+{
+  guint  *status;
+  char  **body;
+} LedgerOut;
+
+static void
+read_ledger_cb (sqlite3_stmt *stmt,
+                gpointer      user_data)
+{
+  LedgerOut *out = user_data;
+
+  *out->status = sqlite3_column_int (stmt, 0);
+  *out->body = column_dup (stmt, 1);
+}
+
 static gboolean
 sqlite_get_ledger (GpConn      *c,
                    const char  *user_id,
@@ -538,26 +616,13 @@ sqlite_get_ledger (GpConn      *c,
                    GError     **error)
 {
   SqliteConn *conn = (SqliteConn *) c;
+  LedgerOut out = { status, body };
   sqlite3_stmt *stmt;
-  int rc;
 
   *found = FALSE;
-  stmt = get_stmt (conn, "SELECT status, body FROM push_ledger WHERE user_id = ?1 AND push_id = ?2", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, push_id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      *found = TRUE;
-      *status = sqlite3_column_int (stmt, 0);
-      *body = column_dup (stmt, 1);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (conn, error);
-  return TRUE;
+  stmt = query (conn, error, "SELECT status, body FROM push_ledger WHERE user_id = ?1 AND push_id = ?2",
+                "ss", user_id, push_id);
+  return stmt != NULL && step_one (conn, stmt, found, read_ledger_cb, &out, error);
 }
 
 static gboolean
@@ -569,20 +634,22 @@ sqlite_put_ledger (GpConn      *c,
                    gint64       now,
                    GError     **error)
 {
-  SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt;
+  return run ((SqliteConn *) c, error,
+              "INSERT INTO push_ledger (user_id, push_id, status, body, created_at)"
+              " VALUES (?1, ?2, ?3, ?4, ?5)",
+              "sslsl", user_id, push_id, (gint64) status, body, now);
+}
 
-  stmt = get_stmt (conn,
-                   "INSERT INTO push_ledger (user_id, push_id, status, body, created_at)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, push_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 3, status);
-  sqlite3_bind_text (stmt, 4, body, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 5, now);
-  return step_done (conn, stmt, error);
+static void
+read_row_cb (sqlite3_stmt *stmt,
+             gpointer      user_data)
+{
+  GpRow *out = user_data;
+
+  out->last_modified = sqlite3_column_int64 (stmt, 0);
+  out->server_created_at = sqlite3_column_int64 (stmt, 1);
+  out->deleted = sqlite3_column_int (stmt, 2) != 0;
+  out->created_stamp = sqlite3_column_int64 (stmt, 3);
 }
 
 static gboolean
@@ -595,29 +662,18 @@ sqlite_get_row (GpConn      *c,
 {
   SqliteConn *conn = (SqliteConn *) c;
   sqlite3_stmt *stmt;
-  int rc;
+  gboolean found;
 
-  stmt = get_stmt (conn,
-                   "SELECT last_modified, server_created_at, deleted, created_stamp FROM records"
-                   " WHERE user_id = ?1 AND tbl = ?2 AND id = ?3", error);
-  if (stmt == NULL)
+  stmt = query (conn, error,
+                "SELECT last_modified, server_created_at, deleted, created_stamp FROM records"
+                " WHERE user_id = ?1 AND tbl = ?2 AND id = ?3", "sss", user_id, table, id);
+  if (stmt == NULL || !step_one (conn, stmt, &found, read_row_cb, out, error))
     return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, table, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  if (found)
     {
       out->table = g_strdup (table);
       out->id = g_strdup (id);
-      out->last_modified = sqlite3_column_int64 (stmt, 0);
-      out->server_created_at = sqlite3_column_int64 (stmt, 1);
-      out->deleted = sqlite3_column_int (stmt, 2) != 0;
-      out->created_stamp = sqlite3_column_int64 (stmt, 3);
     }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (conn, error);
   return TRUE;
 }
 
@@ -629,48 +685,28 @@ sqlite_put_row (GpConn      *c,
                 GError     **error)
 {
   SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt;
 
   if (row->data != NULL)
-    stmt = get_stmt (conn,
-                     "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
-                     "                     server_created_at, created_stamp, deleted, deleted_at)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, CASE WHEN ?8 THEN ?6 END)"
-                     " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
-                     "   data = excluded.data, parent = excluded.parent,"
-                     "   last_modified = excluded.last_modified,"
-                     "   server_created_at = excluded.server_created_at,"
-                     "   created_stamp = excluded.created_stamp,"
-                     "   deleted = excluded.deleted,"
-                     "   deleted_at = CASE WHEN excluded.deleted THEN coalesce (records.deleted_at, excluded.deleted_at) END",
-                     error);
-  else
-    stmt = get_stmt (conn,
-                     "UPDATE records SET last_modified = ?6, deleted = ?8,"
-                     "   deleted_at = CASE WHEN ?8 THEN coalesce (deleted_at, ?6) END,"
-                     "   data = CASE WHEN ?8 THEN json_object ('id', id) ELSE data END"
-                     " WHERE user_id = ?1 AND tbl = ?2 AND id = ?3",
-                     error);
-  if (stmt == NULL)
-    return FALSE;
+    return run (conn, error,
+                "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
+                "                     server_created_at, created_stamp, deleted, deleted_at)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, CASE WHEN ?8 THEN ?6 END)"
+                " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
+                "   data = excluded.data, parent = excluded.parent,"
+                "   last_modified = excluded.last_modified,"
+                "   server_created_at = excluded.server_created_at,"
+                "   created_stamp = excluded.created_stamp,"
+                "   deleted = excluded.deleted,"
+                "   deleted_at = CASE WHEN excluded.deleted THEN coalesce (records.deleted_at, excluded.deleted_at) END",
+                "sssssllbl", user_id, row->table, row->id, row->data, parent, row->last_modified,
+                row->server_created_at, row->deleted, row->created_stamp);
 
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, row->table, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, row->id, -1, SQLITE_TRANSIENT);
-  if (row->data != NULL)
-    {
-      sqlite3_bind_text (stmt, 4, row->data, -1, SQLITE_TRANSIENT);
-      if (parent != NULL)
-        sqlite3_bind_text (stmt, 5, parent, -1, SQLITE_TRANSIENT);
-    }
-  sqlite3_bind_int64 (stmt, 6, row->last_modified);
-  if (row->data != NULL)
-    {
-      sqlite3_bind_int64 (stmt, 7, row->server_created_at);
-      sqlite3_bind_int64 (stmt, 9, row->created_stamp);
-    }
-  sqlite3_bind_int (stmt, 8, row->deleted ? 1 : 0);
-  return step_done (conn, stmt, error);
+  return run (conn, error,
+              "UPDATE records SET last_modified = ?4, deleted = ?5,"
+              "   deleted_at = CASE WHEN ?5 THEN coalesce (deleted_at, ?4) END,"
+              "   data = CASE WHEN ?5 THEN json_object ('id', id) ELSE data END"
+              " WHERE user_id = ?1 AND tbl = ?2 AND id = ?3",
+              "ssslb", user_id, row->table, row->id, row->last_modified, row->deleted);
 }
 
 static gboolean
@@ -685,14 +721,11 @@ sqlite_list_children (GpConn      *c,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = get_stmt (conn,
-                   "SELECT id FROM records"
-                   " WHERE user_id = ?1 AND tbl = ?2 AND parent = ?3 AND deleted = 0", error);
+  stmt = query (conn, error,
+                "SELECT id FROM records WHERE user_id = ?1 AND tbl = ?2 AND parent = ?3 AND deleted = 0",
+                "sss", user_id, table, parent);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, table, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, parent, -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, column_dup (stmt, 0));
   sqlite3_reset (stmt);
@@ -708,20 +741,9 @@ sqlite_prune (GpConn      *c,
               GError     **error)
 {
   SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt;
 
-  stmt = get_stmt (conn, "DELETE FROM push_ledger WHERE created_at < ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, ledger_before);
-  if (!step_done (conn, stmt, error))
-    return FALSE;
-
-  stmt = get_stmt (conn, "DELETE FROM refresh_tokens WHERE expires_at < ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, refresh_before);
-  return step_done (conn, stmt, error);
+  return run (conn, error, "DELETE FROM push_ledger WHERE created_at < ?1", "l", ledger_before) &&
+         run (conn, error, "DELETE FROM refresh_tokens WHERE expires_at < ?1", "l", refresh_before);
 }
 
 static gboolean
@@ -735,27 +757,20 @@ sqlite_scan (GpConn        *c,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = get_stmt (conn,
-                   "SELECT id, last_modified, server_created_at, deleted, CASE WHEN ?8 THEN data END,"
-                   "       created_stamp"
-                   " FROM records"
-                   " WHERE user_id = ?1 AND tbl = ?2 AND last_modified > ?3 AND last_modified <= ?4"
-                   "   AND (?5 OR deleted = 0)"
-                   "   AND (?7 IS NULL OR (last_modified, id) > (?6, ?7))"
-                   " ORDER BY last_modified, id"
-                   " LIMIT ?9", error);
+  stmt = query (conn, error,
+                "SELECT id, last_modified, server_created_at, deleted, CASE WHEN ?8 THEN data END,"
+                "       created_stamp"
+                " FROM records"
+                " WHERE user_id = ?1 AND tbl = ?2 AND last_modified > ?3 AND last_modified <= ?4"
+                "   AND (?5 OR deleted = 0)"
+                "   AND (?7 IS NULL OR (last_modified, id) > (?6, ?7))"
+                " ORDER BY last_modified, id"
+                " LIMIT ?9",
+                "ssllblsbl", scan->user_id, scan->table, scan->after, scan->upto, scan->include_deleted,
+                scan->key_modified, scan->key_id, scan->with_data,
+                scan->limit > 0 ? (gint64) scan->limit : (gint64) -1);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, scan->user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, scan->table, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, scan->after);
-  sqlite3_bind_int64 (stmt, 4, scan->upto);
-  sqlite3_bind_int (stmt, 5, scan->include_deleted ? 1 : 0);
-  sqlite3_bind_int64 (stmt, 6, scan->key_modified);
-  if (scan->key_id != NULL)
-    sqlite3_bind_text (stmt, 7, scan->key_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 8, scan->with_data ? 1 : 0);
-  sqlite3_bind_int64 (stmt, 9, scan->limit > 0 ? (gint64) scan->limit : -1);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -783,6 +798,7 @@ sqlite_scan (GpConn        *c,
 const GpBackendVTable gp_backend_sqlite_vtable = {
   .name = "sqlite",
   .connect = sqlite_connect,
+  .connect_inline = sqlite_connect_inline,
   .disconnect = sqlite_disconnect,
   .is_broken = sqlite_is_broken,
   .setup = sqlite_setup,
@@ -801,6 +817,7 @@ const GpBackendVTable gp_backend_sqlite_vtable = {
   .lock_clock = sqlite_lock_clock,
   .set_clock = sqlite_set_clock,
   .advance_clock = sqlite_advance_clock,
+  .read_clock = sqlite_read_clock,
   .get_ledger = sqlite_get_ledger,
   .put_ledger = sqlite_put_ledger,
   .get_row = sqlite_get_row,

@@ -647,6 +647,77 @@ decode_cursor (const char  *cursor,
   return FALSE;
 }
 
+/* The timestamp of a pull with nothing to send, or 0 when the pull needs the full
+ * path: parameters to check or report, a cursor, a migration, or changes after
+ * last_pulled_at. One read of the clock in its own snapshot, no write (the variant of
+ * sync-protocol.md §11): every row is stamped at or below the clock, and every write
+ * committing later is stamped above it. A clock equal to last_pulled_at means the
+ * client's own last timestamp is still the newest: nothing changed since, and it gets
+ * that timestamp back. Echoing it (rather than handing every device the clock) keeps
+ * timestamps unique per device, as is_created_for() needs. A clock below
+ * last_pulled_at (a timestamp this server never issued, or a bump lost in a crash)
+ * takes the full path, whose fresh timestamp corrects the client. */
+static gint64
+unchanged_timestamp (GpConn      *conn,
+                     const char  *user_id,
+                     GHashTable  *query,
+                     gboolean    *paged)
+{
+  const char *text;
+  gint64 lpa = 0, value = 0, ts = 0;
+  gboolean present = FALSE, found = FALSE;
+
+  if (query == NULL ||
+      !gp_sync_parse_ms (g_hash_table_lookup (query, "last_pulled_at"), &lpa) || lpa == 0 ||
+      !parse_uint_param (query, "schema_version", &present, &value) ||
+      !parse_uint_param (query, "page_size", paged, &value) || (*paged && value == 0))
+    return 0;
+  text = g_hash_table_lookup (query, "migration");
+  if (text != NULL && text[0] != '\0' && strcmp (text, "null") != 0)
+    return 0;
+  text = g_hash_table_lookup (query, "cursor");
+  if (text != NULL && text[0] != '\0' && strcmp (text, "null") != 0)
+    return 0;
+
+  if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &ts, &found, NULL) || !found || ts != lpa)
+    return 0;
+  return ts;
+}
+
+static void
+reply_unchanged (GpReply  *reply,
+                 gint64    timestamp,
+                 gboolean  paged)
+{
+  reply->status = 200;
+  g_free (reply->body);
+  reply->body = g_strdup_printf ("{\"changes\":{},\"timestamp\":%" G_GINT64_FORMAT "%s}", timestamp,
+                                 paged ? ",\"next_cursor\":null,\"has_more\":false" : "");
+}
+
+/**
+ * gp_sync_pull_unchanged:
+ * @conn: a connection outside any transaction
+ *
+ * Answers a pull that has nothing to send with a single read, without a worker
+ * thread when @conn is an inline connection. Returns FALSE, leaving @reply alone,
+ * when the pull needs gp_sync_pull().
+ */
+gboolean
+gp_sync_pull_unchanged (GpConn     *conn,
+                        const char *user_id,
+                        GHashTable *query,
+                        GpReply    *reply)
+{
+  gboolean paged = FALSE;
+  gint64 timestamp = unchanged_timestamp (conn, user_id, query, &paged);
+
+  if (timestamp == 0)
+    return FALSE;
+  reply_unchanged (reply, timestamp, paged);
+  return TRUE;
+}
+
 void
 gp_sync_pull (GpBackend  *backend,
               const char *user_id,
@@ -725,6 +796,19 @@ gp_sync_pull (GpBackend  *backend,
       return;
     }
 
+  /* Most pulls find nothing new: one statement answers them. */
+  if (timestamp == 0 && migration == NULL && lpa > 0)
+    {
+      gint64 unchanged = unchanged_timestamp (conn, user_id, query, &paged);
+
+      if (unchanged > 0)
+        {
+          gp_backend_release (backend, conn);
+          reply_unchanged (reply, unchanged, asked_paged);
+          return;
+        }
+    }
+
   state.tables = g_new0 (TableOut, n_tables);
   state.n_tables = n_tables;
   state.lpa = lpa;
@@ -739,8 +823,10 @@ gp_sync_pull (GpBackend  *backend,
       state.tables[i].seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     }
 
-  /* The timestamp comes first, from the clock: every change at or below it has
-   * committed, every later one will be stamped above it. Pages of one pull share it. */
+  /* A pull with changes takes its timestamp from the clock first: every change at or
+   * below it has committed, every later one will be stamped above it. The bump makes
+   * it unique per pull, which the created/updated split relies on (see
+   * is_created_for()). Pages of one pull share it. */
   if (timestamp == 0 &&
       !GP_CONN_VTABLE (conn)->advance_clock (conn, user_id, MAX (now_ms, 1), &timestamp, &error))
     goto fail;
@@ -1142,6 +1228,34 @@ lookup_state (GpConn      *conn,
 }
 
 /* Deletes the live descendants of (table, id), stamped like the push (§3.2 rule 10). */
+/* Reads the state of every pushed id of @pt at once where the backend can (one
+ * round trip instead of one per id on PostgreSQL); lookup_state() then finds them. */
+static gboolean
+prefetch_states (GpConn      *conn,
+                 const char  *user_id,
+                 PushTable   *pt,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+
+  if (GP_CONN_VTABLE (conn)->get_rows == NULL || pt->upserts->len + pt->deletes->len < 2)
+    return TRUE;
+
+  ids = g_ptr_array_sized_new (pt->upserts->len + pt->deletes->len);
+  for (guint i = 0; i < pt->upserts->len; i++)
+    g_ptr_array_add (ids, ((PushRecord *) g_ptr_array_index (pt->upserts, i))->id);
+  for (guint i = 0; i < pt->deletes->len; i++)
+    g_ptr_array_add (ids, g_ptr_array_index (pt->deletes, i));
+
+  if (!GP_CONN_VTABLE (conn)->get_rows (conn, user_id, pt->table->name, ids, pt->states, error))
+    return FALSE;
+  /* The ones not found do not exist: remembered as NULL, like lookup_state() does. */
+  for (guint i = 0; i < ids->len; i++)
+    if (!g_hash_table_contains (pt->states, g_ptr_array_index (ids, i)))
+      g_hash_table_insert (pt->states, g_strdup (g_ptr_array_index (ids, i)), NULL);
+  return TRUE;
+}
+
 static gboolean
 cascade_delete (GpConn      *conn,
                 const char  *user_id,
@@ -1427,6 +1541,8 @@ gp_sync_push (GpBackend  *backend,
       g_autoptr(GHashTable) reported = g_hash_table_new (g_str_hash, g_str_equal);
 
       pt->states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, row_free);
+      if (!prefetch_states (conn, user_id, pt, &error))
+        goto fail;
 
       for (guint i = 0; i < pt->upserts->len; i++)
         {
@@ -1521,6 +1637,24 @@ gp_sync_push (GpBackend  *backend,
   for (guint t = 0; t < push_tables->len; t++)
     {
       PushTable *pt = &g_array_index (push_tables, PushTable, t);
+      g_autoptr(GArray) batch = NULL;
+      g_autoptr(GPtrArray) batch_parents = NULL;
+
+      /* The backend may write the table's records in one statement, when no id
+       * comes twice (a second write of an id must see the first). */
+      if (GP_CONN_VTABLE (conn)->put_rows != NULL && pt->upserts->len > 1)
+        {
+          g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+          for (guint i = 0; i < pt->upserts->len; i++)
+            if (!g_hash_table_add (ids, ((PushRecord *) g_ptr_array_index (pt->upserts, i))->id))
+              break;
+          if (g_hash_table_size (ids) == pt->upserts->len)
+            {
+              batch = g_array_sized_new (FALSE, TRUE, sizeof (GpRow), pt->upserts->len);
+              batch_parents = g_ptr_array_sized_new (pt->upserts->len);
+            }
+        }
 
       for (guint i = 0; i < pt->upserts->len; i++)
         {
@@ -1574,7 +1708,12 @@ gp_sync_push (GpBackend  *backend,
               row.created_stamp = stamp;
             }
 
-          if (!GP_CONN_VTABLE (conn)->put_row (conn, user_id, &row, record->parent, &error))
+          if (batch != NULL)
+            {
+              g_array_append_val (batch, row);
+              g_ptr_array_add (batch_parents, record->parent);
+            }
+          else if (!GP_CONN_VTABLE (conn)->put_row (conn, user_id, &row, record->parent, &error))
             goto fail;
           wrote = TRUE;
 
@@ -1598,6 +1737,10 @@ gp_sync_push (GpBackend  *backend,
   for (guint t = 0; t < push_tables->len; t++)
     {
       PushTable *pt = &g_array_index (push_tables, PushTable, t);
+
+      if (batch != NULL && batch->len > 0 &&
+          !GP_CONN_VTABLE (conn)->put_rows (conn, user_id, batch, batch_parents, &error))
+        goto fail;
 
       for (guint i = 0; i < pt->deletes->len; i++)
         {

@@ -46,6 +46,10 @@ void      gp_sync_pull          (GpBackend   *backend,
                                  GHashTable  *query,
                                  gint64       now_ms,
                                  GpReply     *reply);
+gboolean  gp_sync_pull_unchanged (GpConn      *conn,
+                                 const char  *user_id,
+                                 GHashTable  *query,
+                                 GpReply     *reply);
 void      gp_sync_push          (GpBackend   *backend,
                                  const char  *user_id,
                                  GHashTable  *query,

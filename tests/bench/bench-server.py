@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # Server throughput for build-aux/bench: empty pulls/s and 10-record pushes/s with 50
 # concurrent clients (50 accounts, one keep-alive connection each) driven by wrk on the
-# same machine. Backend: $GP_TEST_DATABASE (PostgreSQL, via tests/server/run-postgres.sh)
-# or a SQLite file. Prints "name value unit" lines; a run with any non-2xx answer fails.
+# same machine. An empty pull is what a polling client sends when nothing changed: its
+# account's last timestamp as last_pulled_at. Backend: $GP_TEST_DATABASE (PostgreSQL, via
+# tests/server/run-postgres.sh) or a SQLite file. Prints "name value unit" lines, plus the
+# server's peak resident memory; a run with any non-2xx answer fails.
 
 import os
 import re
@@ -19,11 +21,13 @@ SECONDS = int(os.environ.get("GP_BENCH_SECONDS", "10"))
 
 PULL_LUA = """
 tokens = {%s}
+lpas = {%s}
 n = 0
 request = function()
   n = n + 1
-  return wrk.format("GET", "/sync/pull?last_pulled_at=%d&schema_version=1&migration=null",
-                    {["Authorization"] = "Bearer " .. tokens[(n %% #tokens) + 1]})
+  local i = (n %% #tokens) + 1
+  return wrk.format("GET", "/sync/pull?last_pulled_at=" .. lpas[i] .. "&schema_version=1&migration=null",
+                    {["Authorization"] = "Bearer " .. tokens[i]})
 end
 """
 
@@ -68,19 +72,32 @@ def wrk(port, script, workdir, name):
     return rps, float(p99.group(1)) * scale
 
 
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
 def main():
     backend = "postgresql" if os.environ.get("GP_TEST_DATABASE") else "sqlite"
     with tempfile.TemporaryDirectory(prefix="gp-bench-", dir="/var/tmp") as workdir:
         srv = Server(workdir, "--login-attempts-per-minute", "0").start()
-        tokens = [srv.account().token for _ in range(CLIENTS)]
-        quoted = ",".join(f'"{t}"' for t in tokens)
-        now_ms = int(time.time() * 1000) + 60000
-        rps, p99 = wrk(srv.port, PULL_LUA % (quoted, now_ms), workdir, "pull")
+        accounts = [srv.account() for _ in range(CLIENTS)]
+        quoted = ",".join(f'"{a.token}"' for a in accounts)
+        lpas = []
+        for a in accounts:
+            st, body, _ = a.pull()
+            check(st == 200, f"first pull: {st}")
+            lpas.append(str(body["timestamp"]))
+        rps, p99 = wrk(srv.port, PULL_LUA % (quoted, ",".join(lpas)), workdir, "pull")
         print(f"server_{backend}_empty_pulls_per_s {rps:.0f} req/s")
         print(f"server_{backend}_empty_pull_p99 {p99:.2f} ms")
         rps, p99 = wrk(srv.port, PUSH_LUA % (quoted, int(time.time())), workdir, "push")
         print(f"server_{backend}_push10_per_s {rps:.0f} req/s")
         print(f"server_{backend}_push10_p99 {p99:.2f} ms")
+        print(f"server_{backend}_peak_rss {peak_rss_mib(srv.proc.pid):.1f} MiB")
         srv.stop()
 
 

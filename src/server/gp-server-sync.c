@@ -1729,6 +1729,10 @@ gp_sync_push (GpBackend  *backend,
           state->created_stamp = row.created_stamp;
           state->deleted = FALSE;
         }
+
+      if (batch != NULL && batch->len > 0 &&
+          !GP_CONN_VTABLE (conn)->put_rows (conn, user_id, batch, batch_parents, &error))
+        goto fail;
     }
 
   /* Deletes come after every upsert of the push: a record the push writes under a parent it
@@ -1737,10 +1741,6 @@ gp_sync_push (GpBackend  *backend,
   for (guint t = 0; t < push_tables->len; t++)
     {
       PushTable *pt = &g_array_index (push_tables, PushTable, t);
-
-      if (batch != NULL && batch->len > 0 &&
-          !GP_CONN_VTABLE (conn)->put_rows (conn, user_id, batch, batch_parents, &error))
-        goto fail;
 
       for (guint i = 0; i < pt->deletes->len; i++)
         {

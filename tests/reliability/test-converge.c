@@ -400,7 +400,7 @@ typedef struct
   /* Figures */
   guint creates, edits, deletes, rejected, not_found;
   guint sync_requests, sync_ok, sync_failed;
-  guint resolved[5];
+  guint resolved[8];
   guint restarts;
   guint offline_toggles;
   guint end_rounds;
@@ -973,6 +973,10 @@ resolve_conflicts (Sim    *sim,
           }
           break;
 
+        case GP_CONFLICT_DOUBLE_BILLED:
+          resolution = how == 0 ? GP_RESOLUTION_ACCEPT_DELETE : GP_RESOLUTION_KEEP_MINE;
+          break;
+
         case GP_CONFLICT_NONE:
         default:
           fail (sim, "device %u: a conflict of unknown kind on %s/%s", device->index,
@@ -1010,7 +1014,8 @@ resolve_conflicts (Sim    *sim,
       for (guint k = 0; k + 1 < custom->len; k += 2)
         record_write (sim, device, conflict->table, conflict->record_id, g_ptr_array_index (custom, k),
                       g_ptr_array_index (custom, k + 1));
-      if (conflict->kind == GP_CONFLICT_REMOTE_DELETE && resolution == GP_RESOLUTION_ACCEPT_DELETE)
+      if ((conflict->kind == GP_CONFLICT_REMOTE_DELETE || conflict->kind == GP_CONFLICT_DOUBLE_BILLED)
+          && resolution == GP_RESOLUTION_ACCEPT_DELETE)
         g_hash_table_add (sim->gone, key_of (conflict->table, conflict->record_id));
       if (conflict->kind == GP_CONFLICT_LOCAL_DELETE && resolution == GP_RESOLUTION_KEEP_MINE)
         {
@@ -1432,7 +1437,7 @@ typedef struct
   guint refused_offline, refused_down;
   guint restarts;
   guint syncs, syncs_failed;
-  guint resolved[5];
+  guint resolved[8];
 } Totals;
 
 static Totals totals;
@@ -1548,7 +1553,7 @@ run_seed (guint32 seed,
     totals.restarts += sim->restarts;
     totals.syncs += sim->sync_requests;
     totals.syncs_failed += sim->sync_failed;
-    for (guint k = 0; k < 5; k++)
+    for (guint k = 0; k < G_N_ELEMENTS (totals.resolved); k++)
       totals.resolved[k] += sim->resolved[k];
   }
 

@@ -1781,11 +1781,12 @@ apply_pulled (PullState   *state,
   return TRUE;
 }
 
-/* Applies the stashed children whose parents are here now. A child stays stashed across
- * pulls until its parent comes: in a paged pull, a parent changed while the pages were read
- * falls out of that pull's snapshot and arrives with the next pull, after its children were
- * delivered (and only then, since the children are older than the next last_pulled_at).
- * A stashed child goes when the server reports it (or, by the server's cascade, it) deleted. */
+/* Applies the stashed children whose parents are here now. After a paged pull a child stays
+ * stashed until its parent comes: a parent changed while the pages were read falls out of
+ * that pull's snapshot and arrives with the next pull, after its children were delivered
+ * (and only then, since the children are older than the next last_pulled_at). A stashed
+ * child goes when the server reports it (or, by the server's cascade, it) deleted, or when
+ * a one-page pull, a consistent snapshot, still lacks its parent. */
 static gboolean
 retry_orphans (PullState   *state,
                GError     **error)
@@ -1958,6 +1959,20 @@ apply_pull_func (GpStoreTxn  *txn,
 
   if (!retry_orphans (&state, error))
     goto out;
+
+  /* A pull answered in one page is one consistent snapshot of the server: a stashed child
+   * whose parent is still missing after it has none there (a malformed record), and goes.
+   * After the pages of a paged pull it waits on (see retry_orphans()). */
+  if (outcome->next_cursor == NULL)
+    {
+      g_autofree char *cursor = NULL;
+
+      if (!meta_get (state.ctx.db, META_CURSOR, &cursor, error))
+        goto out;
+      if (cursor == NULL
+          && !_gp_store_txn_exec (txn, "DELETE FROM sync_meta WHERE key LIKE 'orphan:%'", error))
+        goto out;
+    }
 
   if (!check_duplicate_numbers (&state, error))
     goto out;

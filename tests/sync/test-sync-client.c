@@ -1227,7 +1227,7 @@ test_orphan_waits_for_parent (void)
   apply_page (store,
               "{\"changes\":{\"invoice_lines\":{\"created\":[{\"id\":\"line2\",\"invoice_id\":\"inv2\","
               "\"position\":0,\"quantity\":1000,\"unit_price\":5,\"tax_rate\":0,\"discount\":0}],"
-              "\"updated\":[],\"deleted\":[]}},\"timestamp\":300}", 200);
+              "\"updated\":[],\"deleted\":[]}},\"timestamp\":300,\"next_cursor\":\"c2\"}", 200);
   apply_page (store,
               "{\"changes\":{\"invoice_lines\":{\"created\":[],\"updated\":[],\"deleted\":[\"line2\"]},"
               "\"invoices\":{\"created\":[{\"id\":\"inv2\",\"client_id\":\"cl1\",\"status\":\"draft\","

@@ -121,6 +121,8 @@ bench_list (const char *path,
           gp_record_list_set_sort (list, sorts[i], (round + i) % 2);
           wait_settled (list);
           us = g_get_monotonic_time () - start;
+          if (g_getenv ("GP_BENCH_VERBOSE"))
+            fprintf (stderr, "sort %s: %.1f ms\n", sorts[i], us / 1000.0);
           g_array_append_val (ops, us);
         }
       for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
@@ -131,6 +133,9 @@ bench_list (const char *path,
           gp_record_list_set_filter_text (list, filters[i]);
           wait_settled (list);
           us = g_get_monotonic_time () - start;
+          if (g_getenv ("GP_BENCH_VERBOSE"))
+            fprintf (stderr, "filter '%s': %.1f ms (%u rows)\n", filters[i], us / 1000.0,
+                     g_list_model_get_n_items (G_LIST_MODEL (list)));
           g_array_append_val (ops, us);
         }
     }

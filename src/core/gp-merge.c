@@ -27,6 +27,7 @@ static const char * const kind_names[] = {
   [GP_CONFLICT_REMOTE_DELETE] = "remote-delete",
   [GP_CONFLICT_LOCAL_DELETE] = "local-delete",
   [GP_CONFLICT_DUPLICATE_NUMBER] = "duplicate-number",
+  [GP_CONFLICT_DOUBLE_BILLED] = "double-billed",
 };
 
 /**
@@ -38,7 +39,7 @@ static const char * const kind_names[] = {
 const char *
 gp_conflict_kind_to_string (GpConflictKind kind)
 {
-  g_return_val_if_fail (kind <= GP_CONFLICT_DUPLICATE_NUMBER, "none");
+  g_return_val_if_fail (kind <= GP_CONFLICT_DOUBLE_BILLED, "none");
 
   return kind_names[kind];
 }

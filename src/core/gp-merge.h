@@ -23,6 +23,8 @@ typedef enum
   GP_CONFLICT_LOCAL_DELETE,
   /* Two different invoices carry the same number (issued on two devices while offline). */
   GP_CONFLICT_DUPLICATE_NUMBER,
+  /* A local invoice bills time that another device billed first, on another invoice. */
+  GP_CONFLICT_DOUBLE_BILLED,
 } GpConflictKind;
 
 typedef struct

@@ -83,18 +83,22 @@ gp_invoice_line_compute_full (gint64   quantity_milli,
 {
   Int128 g, d, n, t;
 
+  /* The number is formatted first: a G_GINT64_FORMAT inside _() would differ per platform
+   * and never match the translation. */
   if (discount_bp < 0 || discount_bp > 10000)
     {
+      g_autofree char *got = g_strdup_printf ("%" G_GINT64_FORMAT, discount_bp);
+
       g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID,
-                   _("A discount must be between 0%% and 100%% (got %" G_GINT64_FORMAT " basis points)."),
-                   discount_bp);
+                   _("A discount must be between 0%% and 100%% (got %s basis points)."), got);
       return FALSE;
     }
   if (tax_rate_bp < 0 || tax_rate_bp > 10000)
     {
+      g_autofree char *got = g_strdup_printf ("%" G_GINT64_FORMAT, tax_rate_bp);
+
       g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID,
-                   _("A tax rate must be between 0%% and 100%% (got %" G_GINT64_FORMAT " basis points)."),
-                   tax_rate_bp);
+                   _("A tax rate must be between 0%% and 100%% (got %s basis points)."), got);
       return FALSE;
     }
 

@@ -1016,6 +1016,44 @@ is_referenced (GpStoreTxn     *txn,
   return TRUE;
 }
 
+/* The live time entries billed on @invoice_id, as they are before the invoice goes (its
+ * delete releases them, gp-store.c's trigger), so an undo can bill them again. */
+static GPtrArray *
+billed_entries (GpStoreTxn  *txn,
+                const char  *invoice_id,
+                GError     **error)
+{
+  const GpTable *entries = gp_schema_lookup_table ("time_entries");
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _gp_store_txn_prepare (txn, "SELECT id FROM time_entries WHERE billed_invoice_id = ? "
+                                     "AND _status != 'deleted' ORDER BY started_at, id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, invoice_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, _gp_store_txn_get_db (txn), rc, "billed time");
+      return NULL;
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      GpRecord *record = _gp_store_txn_read_record (txn, entries, g_ptr_array_index (ids, i), FALSE, error);
+
+      if (record == NULL)
+        return NULL;
+      g_ptr_array_add (records, record);
+    }
+  return g_steal_pointer (&records);
+}
+
 static gboolean
 delete_recursive (GpStoreTxn     *txn,
                   const GpTable  *table,
@@ -1027,6 +1065,7 @@ delete_recursive (GpStoreTxn     *txn,
   const GpTable *tables;
   guint n_tables;
   g_autoptr(GpRecord) record = NULL;
+  g_autoptr(GPtrArray) released = NULL;
   g_autofree char *json = NULL;
   g_autofree char *sql = NULL;
   gboolean keep_tombstone;
@@ -1054,6 +1093,13 @@ delete_recursive (GpStoreTxn     *txn,
           return FALSE;
     }
 
+  if (strcmp (table->name, "invoices") == 0)
+    {
+      released = billed_entries (txn, id, error);
+      if (released == NULL)
+        return FALSE;
+    }
+
   /* A row the server never saw just goes, unless rows still point at it (tombstoned
    * children, or references other than the parent column): removing it would break their
    * foreign key, so it stays as a tombstone like a synced row. */
@@ -1079,6 +1125,11 @@ delete_recursive (GpStoreTxn     *txn,
     return FALSE;
 
   _gp_store_txn_changed (txn, table->name, id);
+
+  /* The time the invoice billed is free again; it rides along (after the invoice) so that
+   * an undo bills it again. */
+  for (guint i = 0; released != NULL && i < released->len; i++)
+    g_ptr_array_add (removed, g_object_ref (g_ptr_array_index (released, i)));
   return TRUE;
 }
 
@@ -1211,6 +1262,33 @@ gp_store_delete_finish (GpStore       *self,
 
 /* Restore */
 
+/* Bills @record's time again on the invoice it was billed on before a delete, if that
+ * invoice is back and the time is still unbilled (@raw: the row as it is now). An ordinary
+ * local edit, so it syncs. */
+static gboolean
+rebill_entry (GpStoreTxn  *txn,
+              GpRecord    *record,
+              JsonObject  *raw,
+              GError     **error)
+{
+  const char *invoice_id = gp_record_get_string (record, "billed_invoice_id");
+  g_autoptr(GpRecord) invoice = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autofree char *saved = NULL;
+
+  if (invoice_id == NULL
+      || json_object_get_string_member_with_default (raw, "billed_invoice_id", NULL) != NULL)
+    return TRUE;
+  invoice = _gp_store_txn_read_record (txn, gp_schema_lookup_table ("invoices"), invoice_id, FALSE, NULL);
+  if (invoice == NULL)
+    return TRUE;
+
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "billed_invoice_id", invoice_id);
+  saved = _gp_store_txn_save (txn, "time_entries", gp_record_get_id (record), fields, error);
+  return saved != NULL;
+}
+
 static gboolean
 restore_run (GpStoreTxn  *txn,
              gpointer     user_data,
@@ -1218,6 +1296,10 @@ restore_run (GpStoreTxn  *txn,
 {
   GPtrArray *records = user_data;
   gint64 now = _gp_store_now_ms ();
+  g_autoptr(GHashTable) restored_ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < records->len; i++)
+    g_hash_table_add (restored_ids, (gpointer)gp_record_get_id (g_ptr_array_index (records, i)));
 
   for (guint i = 0; i < records->len; i++)
     {
@@ -1238,6 +1320,17 @@ restore_run (GpStoreTxn  *txn,
           return FALSE;
         }
 
+      /* Time released by a deleted invoice (its ticket stayed): it was never removed, so it
+       * only gets its invoice back; if it has gone since, it stays gone. */
+      if (strcmp (table->name, "time_entries") == 0
+          && !g_hash_table_contains (restored_ids, gp_record_get_string (record, "ticket_id")))
+        {
+          if (raw != NULL && g_strcmp0 (json_object_get_string_member (raw, "_status"), "deleted") != 0
+              && !rebill_entry (txn, record, raw, error))
+            return FALSE;
+          continue;
+        }
+
       if (raw != NULL)
         {
           g_autofree char *sql = NULL;
@@ -1245,9 +1338,14 @@ restore_run (GpStoreTxn  *txn,
           sqlite3_stmt *stmt;
           gboolean ok;
 
-          /* Already back (restored twice, or never gone): nothing to do. */
+          /* Already back (restored twice, or never gone): nothing to do, but time whose
+           * invoice came back is billed on it again. */
           if (g_strcmp0 (json_object_get_string_member (raw, "_status"), "deleted") != 0)
-            continue;
+            {
+              if (strcmp (table->name, "time_entries") == 0 && !rebill_entry (txn, record, raw, error))
+                return FALSE;
+              continue;
+            }
 
           /* The tombstone still holds the data: lift it, as the row was before. */
           if (g_strcmp0 (status, "deleted") == 0)
@@ -1276,6 +1374,15 @@ restore_run (GpStoreTxn  *txn,
       if (!_gp_store_txn_add_history (txn, table->name, id, "*", NULL, json, now, "local", error))
         return FALSE;
       _gp_store_txn_changed (txn, table->name, id);
+
+      /* A tombstone lifted after its invoice released it: bill it again. */
+      if (raw != NULL && strcmp (table->name, "time_entries") == 0)
+        {
+          g_autoptr(JsonObject) now_raw = _gp_store_txn_read_raw (txn, table, id, error);
+
+          if (now_raw == NULL || !rebill_entry (txn, record, now_raw, error))
+            return FALSE;
+        }
     }
 
   return TRUE;

@@ -31,7 +31,12 @@
  * series and detects a collision on pull instead: a pulled invoice whose number another
  * local invoice already carries becomes a "duplicate-number" conflict on the invoice that
  * has not reached the server yet (else on the pulled one). It is held back from pushes until
- * the user gives it a new number, so a duplicate never spreads silently. */
+ * the user gives it a new number, so a duplicate never spreads silently.
+ *
+ * Billed time: two devices offline can both turn the same unbilled time into an invoice.
+ * The billing that reaches the server first wins (the pulled entry keeps its invoice), and
+ * the other device's invoice becomes a "double-billed" conflict, held back with its lines
+ * until the user discards or keeps it: the time is never charged twice silently. */
 
 #define META_LAST_PULLED_AT "last_pulled_at"
 #define META_CURSOR "pull_cursor"
@@ -1027,6 +1032,49 @@ typedef struct
   GPtrArray *invoice_ids;
 } PullState;
 
+/* Time billed on two devices: both turned the same unbilled time into an invoice while
+ * offline. The billing that reached the server first is a fact (that invoice may already be
+ * sent), so the pulled entry keeps it, and the local invoice @mine_id, which now charges for
+ * time billed elsewhere, becomes a "double-billed" conflict: held back from pushes (with its
+ * lines) until the user discards it or keeps it on purpose. */
+static gboolean
+flag_double_billed (PullState   *state,
+                    const char  *mine_id,
+                    const char  *theirs_id,
+                    GError     **error)
+{
+  Ctx *ctx = &state->ctx;
+  TableCtx *invoices = ctx_lookup (ctx, "invoices");
+  g_autoptr(Row) invoice = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  OpenConflict open;
+  JsonObject *field;
+
+  invoice = read_row (ctx, invoices, mine_id, error);
+  if (invoice == NULL)
+    return error == NULL || *error == NULL;
+  if (g_str_equal (invoice->status, "deleted"))
+    return TRUE;
+
+  if (!find_open_conflict (ctx, "invoices", mine_id, &open, error))
+    return FALSE;
+  if (open.id != 0)
+    {
+      open_conflict_clear (&open);
+      return TRUE;
+    }
+
+  fields = json_object_new ();
+  field = json_object_new ();
+  json_object_set_null_member (field, "base");
+  json_object_set_string_member (field, "mine", mine_id);
+  json_object_set_string_member (field, "theirs", theirs_id);
+  json_object_set_string_member (field, "other_id", theirs_id);
+  json_object_set_object_member (fields, "billed_invoice_id", field);
+  state->n_conflicts++;
+  return save_conflict (ctx, "invoices", mine_id, GP_CONFLICT_DOUBLE_BILLED, fields, error);
+}
+
 static gboolean
 apply_remote_record (PullState   *state,
                      TableCtx    *t,
@@ -1039,6 +1087,7 @@ apply_remote_record (PullState   *state,
   g_autoptr(JsonObject) base = NULL;
   g_autoptr(GpMergeResult) result = NULL;
   g_autoptr(JsonObject) fields = NULL;
+  g_autoptr(JsonObject) rebilled = NULL;
   g_autofree char *changed = NULL;
   OpenConflict open;
   JsonObject *mine;
@@ -1072,6 +1121,28 @@ apply_remote_record (PullState   *state,
 
   base = effective_base (row, &open);
   mine = g_str_equal (row->status, "deleted") ? NULL : row->data;
+
+  if (mine != NULL && g_str_equal (t->table->name, "time_entries"))
+    {
+      const char *mine_invoice = json_object_get_string_member_with_default (mine, "billed_invoice_id", NULL);
+      const char *their_invoice = json_object_get_string_member_with_default (record, "billed_invoice_id", NULL);
+      const char *base_invoice = base ? json_object_get_string_member_with_default (base, "billed_invoice_id", NULL)
+                                      : NULL;
+
+      if (mine_invoice != NULL && their_invoice != NULL && strcmp (mine_invoice, their_invoice) != 0
+          && g_strcmp0 (base_invoice, mine_invoice) != 0)
+        {
+          if (!flag_double_billed (state, mine_invoice, their_invoice, error))
+            {
+              open_conflict_clear (&open);
+              return FALSE;
+            }
+          rebilled = copy_object (mine);
+          json_object_set_string_member (rebilled, "billed_invoice_id", their_invoice);
+          mine = rebilled;
+        }
+    }
+
   result = gp_merge_records (base, mine, record);
 
   switch (result->kind)
@@ -1086,7 +1157,8 @@ apply_remote_record (PullState   *state,
                && write_row (ctx, t, FALSE, result->merged, id,
                              result->changed->len > 0 ? "updated" : "synced", changed, record, error);
         }
-      if (ok && open.id != 0 && open.kind != GP_CONFLICT_DUPLICATE_NUMBER)
+      if (ok && open.id != 0 && open.kind != GP_CONFLICT_DUPLICATE_NUMBER
+          && open.kind != GP_CONFLICT_DOUBLE_BILLED)
         ok = close_conflicts (ctx, t->table->name, id, error);
       break;
 
@@ -1108,6 +1180,7 @@ apply_remote_record (PullState   *state,
 
     case GP_CONFLICT_REMOTE_DELETE:
     case GP_CONFLICT_DUPLICATE_NUMBER:
+    case GP_CONFLICT_DOUBLE_BILLED:
     default:
       g_assert_not_reached ();
     }
@@ -1542,7 +1615,7 @@ pushable_where (const GpTable *table)
                           "WHERE c.table_name = '%s' AND c.record_id = t.id AND c.resolved_at IS NULL)",
                           table->name);
   /* A child of a record whose deletion is in dispute waits too: the server may no longer
-   * have the parent. */
+   * have the parent. So do the lines of an invoice held back for billing time twice. */
   if (table->parent_column != NULL)
     {
       const GpColumn *ref = gp_schema_lookup_column (table, table->parent_column);
@@ -1550,7 +1623,7 @@ pushable_where (const GpTable *table)
       g_string_append_printf (where,
                               " AND NOT EXISTS (SELECT 1 FROM conflicts p WHERE p.table_name = '%s' "
                               "AND p.record_id = t.\"%s\" AND p.resolved_at IS NULL "
-                              "AND p.kind IN ('remote-delete', 'local-delete'))",
+                              "AND p.kind IN ('remote-delete', 'local-delete', 'double-billed'))",
                               ref->references, table->parent_column);
     }
   return g_string_free (g_steal_pointer (&where), FALSE);
@@ -2060,6 +2133,18 @@ resolve_func (GpStoreTxn  *txn,
         json_object_set_string_member (resolved, "number", stripped);
         ok = write_resolved (&ctx, t, row, resolved, error);
       }
+      break;
+
+    case GP_CONFLICT_DOUBLE_BILLED:
+      /* Discarding deletes the invoice like the user would (its lines go too; it has not
+       * reached the server, so nothing is pushed); keeping it lets it sync as it is. */
+      if (data->resolution == GP_RESOLUTION_ACCEPT_DELETE || data->resolution == GP_RESOLUTION_USE_THEIRS)
+        ok = _gp_store_txn_delete (txn, data->table, data->id, error);
+      else if (data->resolution == GP_RESOLUTION_KEEP_MINE || data->resolution == GP_RESOLUTION_RESTORE)
+        ok = TRUE;
+      else
+        g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID,
+                     _("Discard this invoice or keep it."));
       break;
 
     case GP_CONFLICT_NONE:

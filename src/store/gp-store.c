@@ -916,6 +916,51 @@ collect_changes (GpStoreTxn *txn)
   return delivery;
 }
 
+/* The rows a command's triggers changed without telling anyone (an invoice that goes away
+ * releases its billed time): every such change is written to history, so the history rows
+ * the command added name them all, and "changed" covers them like any other write. */
+static gint64
+history_mark (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 mark = 0;
+
+  if (sqlite3_prepare_v2 (db, "SELECT coalesce (max (id), 0) FROM history", -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    mark = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return mark;
+}
+
+static gboolean
+collect_history_changes (GpStoreTxn  *txn,
+                         gint64       mark,
+                         GError     **error)
+{
+  sqlite3_stmt *stmt = _gp_store_txn_prepare (txn, "SELECT DISTINCT table_name, record_id FROM history "
+                                                   "WHERE id > ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, mark);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *table = (const char *)sqlite3_column_text (stmt, 0);
+      const char *id = (const char *)sqlite3_column_text (stmt, 1);
+
+      if (table != NULL && id != NULL && gp_schema_lookup_table (table) != NULL)
+        _gp_store_txn_changed (txn, table, id);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, txn->db, rc, "history");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 run_txn (GpStore *self,
          Command *command)
@@ -947,8 +992,12 @@ run_txn (GpStore *self,
   ok = exec_sql (self->db, write ? "BEGIN IMMEDIATE" : "BEGIN", "begin", &error);
   if (ok)
     {
+      gint64 mark = write ? history_mark (self->db) : 0;
+
       ok = command->func (&txn, command->data, &error);
       g_assert (ok || error != NULL);
+      if (ok && write)
+        ok = collect_history_changes (&txn, mark, &error);
       if (ok)
         ok = exec_sql (self->db, "COMMIT", "commit", &error);
       if (!ok && !sqlite3_get_autocommit (self->db))

@@ -17,7 +17,8 @@
 /* One conflicting record: for an edit conflict, a grid of the fields changed on both sides
  * with Mine, Theirs and the common Base, where the user picks per field (or all at once);
  * for a delete conflict, the situation in words with Restore / Accept Delete; for two
- * invoices with the same number, a new number. Applying hands the choice to the store,
+ * invoices with the same number, a new number; for an invoice whose time another device
+ * billed first, Discard Invoice / Keep Invoice. Applying hands the choice to the store,
  * and the result syncs like any other change. */
 
 struct _GpConflictDialog
@@ -25,6 +26,7 @@ struct _GpConflictDialog
   AdwWindow parent_instance;
 
   /* Template widgets */
+  GtkButton *accept_delete_button;
   GtkBox *all_box;
   GtkButton *apply_button;
   GtkBox *delete_box;
@@ -33,6 +35,7 @@ struct _GpConflictDialog
   GtkGrid *fields_grid;
   GtkLabel *heading_label;
   AdwEntryRow *number_row;
+  GtkButton *restore_button;
 
   /* Owned */
   GpStore *store;
@@ -118,7 +121,9 @@ apply_action (GtkWidget  *widget,
 
   if (self->conflict->kind != GP_CONFLICT_EDIT)
     {
-      show_error (self, _("Choose Restore or Accept Delete."));
+      show_error (self, self->conflict->kind == GP_CONFLICT_DOUBLE_BILLED
+                        ? _("Choose Keep Invoice or Discard Invoice.")
+                        : _("Choose Restore or Accept Delete."));
       return;
     }
 
@@ -282,6 +287,19 @@ setup (GpConflictDialog *self)
       gtk_widget_set_visible (GTK_WIDGET (self->number_row), TRUE);
       break;
 
+    case GP_CONFLICT_DOUBLE_BILLED:
+      text = g_strdup (_("Another device already billed the time on this invoice, on an invoice "
+                         "of its own, before this one could sync. That time stays billed there. "
+                         "Discard Invoice removes this draft; Keep Invoice keeps it as it is, for "
+                         "example after you have changed its lines."));
+      gtk_button_set_label (self->accept_delete_button, _("_Discard Invoice"));
+      gtk_button_set_label (self->restore_button, _("_Keep Invoice"));
+      gtk_widget_set_visible (GTK_WIDGET (self->fields_grid), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->all_box), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->apply_button), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->delete_box), TRUE);
+      break;
+
     case GP_CONFLICT_EDIT:
     case GP_CONFLICT_NONE:
     default:
@@ -327,6 +345,7 @@ gp_conflict_dialog_class_init (GpConflictDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/gigpilot/GigPilot/ui/gp-conflict-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, GpConflictDialog, accept_delete_button);
   gtk_widget_class_bind_template_child (widget_class, GpConflictDialog, all_box);
   gtk_widget_class_bind_template_child (widget_class, GpConflictDialog, apply_button);
   gtk_widget_class_bind_template_child (widget_class, GpConflictDialog, delete_box);
@@ -335,6 +354,7 @@ gp_conflict_dialog_class_init (GpConflictDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GpConflictDialog, fields_grid);
   gtk_widget_class_bind_template_child (widget_class, GpConflictDialog, heading_label);
   gtk_widget_class_bind_template_child (widget_class, GpConflictDialog, number_row);
+  gtk_widget_class_bind_template_child (widget_class, GpConflictDialog, restore_button);
 
   gtk_widget_class_install_action (widget_class, "conflict.apply", NULL, apply_action);
   gtk_widget_class_install_action (widget_class, "conflict.resolve", "s", resolve_action);

@@ -106,6 +106,8 @@ describe_kind (GpConflictKind kind)
       return _("Deleted here, changed on another device");
     case GP_CONFLICT_DUPLICATE_NUMBER:
       return _("Same invoice number as another invoice");
+    case GP_CONFLICT_DOUBLE_BILLED:
+      return _("Bills time already billed on another device");
     case GP_CONFLICT_EDIT:
     case GP_CONFLICT_NONE:
     default:

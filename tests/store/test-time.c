@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gp-record-list.h"
 #include "gp-store-test-utils.h"
 #include "gp-store-time.h"
 #include "gp-store.h"
@@ -328,52 +329,151 @@ test_invoice_time_needs_rate (Fixture       *f,
   g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM time_entries WHERE billed_invoice_id IS NOT NULL"), ==, 0);
 }
 
-/* Two devices with the same synced time. Device A bills it; its rows reach device B the
- * way a pull writes them (same ids, synced). B must then find nothing to bill. */
+typedef struct
+{
+  GPtrArray *ids;   /* the time_entries ids of every "changed" emission */
+} Heard;
+
 static void
-test_billed_elsewhere (Fixture       *f,
-                       gconstpointer  data)
+store_changed_cb (GpStore     *store,
+                  const char  *table,
+                  const char  *const *ids,
+                  Heard       *heard)
+{
+  if (g_strcmp0 (table, "time_entries") == 0)
+    for (guint i = 0; ids[i] != NULL; i++)
+      g_ptr_array_add (heard->ids, g_strdup (ids[i]));
+}
+
+static gboolean
+heard_id (Heard      *heard,
+          const char *id)
+{
+  for (guint i = 0; i < heard->ids->len; i++)
+    if (g_str_equal (g_ptr_array_index (heard->ids, i), id))
+      return TRUE;
+  return FALSE;
+}
+
+/* The billed invoice of @id as the list shows it, "" when unbilled, NULL if absent. */
+static const char *
+list_billed (GListModel *list,
+             const char *id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GpRecord) record = g_list_model_get_item (list, i);
+
+      if (g_str_equal (gp_record_get_id (record), id))
+        return gp_record_has_value (record, "billed_invoice_id")
+               ? gp_record_get_string (record, "billed_invoice_id") : "";
+    }
+  return NULL;
+}
+
+static void
+wait_list_billed (GListModel *list,
+                  const char *id,
+                  const char *expected)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (g_strcmp0 (list_billed (list, id), expected) != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+}
+
+/* Deleting an invoice releases its time through a store trigger; the time list hears of it
+ * like of any write, and undoing the delete bills the time on the invoice again. */
+static void
+test_invoice_delete_undo (Fixture       *f,
+                          gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path_b = g_build_filename (f->dir, "device-b.db", NULL);
-  g_autofree char *entry = add_time (f, f->ticket_a, MONDAY, 3 * HOUR, TRUE);
-  g_autofree char *invoice_a = NULL;
-  g_autofree char *invoice_b = NULL;
+  g_autoptr(GpRecordList) list = gp_record_list_new (f->store, "time_entries");
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autofree char *a1 = add_time (f, f->ticket_a, MONDAY + 9 * HOUR, HOUR, TRUE);
+  g_autofree char *b1 = add_time (f, f->ticket_b, MONDAY + 10 * HOUR, HOUR, TRUE);
+  g_autofree char *unbilled = add_time (f, f->ticket_a, MONDAY + 11 * HOUR, HOUR, FALSE);
+  g_autofree char *invoice = NULL;
   g_autofree char *sql = NULL;
-  GpStore *store_b;
+  Heard heard = { g_ptr_array_new_with_free_func (g_free) };
+  gulong handler;
 
-  /* Both devices start from the same synced state. */
-  gp_test_sql_exec (f->path, "UPDATE clients SET _status = 'synced', _changed = '';"
-                             "UPDATE tickets SET _status = 'synced', _changed = '';"
-                             "UPDATE time_entries SET _status = 'synced', _changed = '';");
-  store_b = gp_test_open_store (path_b);
-  gp_test_close_store (store_b);
-  sql = g_strdup_printf ("ATTACH '%s' AS a;"
-                         "INSERT INTO clients SELECT * FROM a.clients;"
-                         "INSERT INTO tickets SELECT * FROM a.tickets;"
-                         "INSERT INTO time_entries SELECT * FROM a.time_entries;", f->path);
-  gp_test_sql_exec (path_b, sql);
-
-  invoice_a = invoice_time (f->store, f->client, MONDAY, MONDAY + DAY, &error);
+  wait_list_billed (G_LIST_MODEL (list), a1, "");
+  invoice = invoice_time (f->store, f->client, MONDAY, MONDAY + DAY, &error);
   g_assert_no_error (error);
+  wait_list_billed (G_LIST_MODEL (list), a1, invoice);
+  wait_list_billed (G_LIST_MODEL (list), b1, invoice);
+  /* The entries are synced, as if the billing had reached the server. */
+  gp_test_sql_exec (f->path, "UPDATE time_entries SET _status = 'synced', _changed = '', _base = '{}'");
 
-  /* The pull: A's invoice and its billed entry arrive on B. */
-  g_free (sql);
-  sql = g_strdup_printf ("ATTACH '%s' AS a;"
-                         "INSERT INTO invoices SELECT * FROM a.invoices;"
-                         "INSERT INTO invoice_lines SELECT * FROM a.invoice_lines;"
-                         "UPDATE invoices SET _status = 'synced';"
-                         "UPDATE invoice_lines SET _status = 'synced';"
-                         "UPDATE time_entries SET billed_invoice_id = '%s', _status = 'synced' "
-                         "WHERE id = '%s';", f->path, invoice_a, entry);
-  gp_test_sql_exec (path_b, sql);
+  handler = g_signal_connect (f->store, "changed", G_CALLBACK (store_changed_cb), &heard);
+  removed = gp_test_delete (f->store, "invoices", invoice, &error);
+  g_assert_no_error (error);
+  /* The invoice, its line(s) and the two entries it released, in that order. */
+  g_assert_cmpstr (gp_record_get_table (g_ptr_array_index (removed, 0)), ==, "invoices");
+  g_assert_cmpstr (gp_record_get_table (g_ptr_array_index (removed, removed->len - 1)), ==, "time_entries");
+  g_assert_cmpstr (gp_record_get_table (g_ptr_array_index (removed, removed->len - 2)), ==, "time_entries");
+  wait_list_billed (G_LIST_MODEL (list), a1, "");
+  wait_list_billed (G_LIST_MODEL (list), b1, "");
+  g_assert_true (heard_id (&heard, a1));
+  g_assert_true (heard_id (&heard, b1));
+  g_assert_false (heard_id (&heard, unbilled));
+  /* Released like a local edit: it syncs. */
+  sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE billed_invoice_id IS NULL AND _status = 'updated' "
+                         "AND instr (_changed, 'billed_invoice_id') > 0 AND id IN ('%s', '%s')", a1, b1);
+  g_assert_cmpint (gp_test_sql_int (f->path, sql), ==, 2);
 
-  store_b = gp_test_open_store (path_b);
-  invoice_b = invoice_time (store_b, f->client, MONDAY, MONDAY + DAY, &error);
-  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID);
-  g_assert_null (invoice_b);
-  gp_test_close_store (store_b);
-  g_assert_cmpint (gp_test_sql_int (path_b, "SELECT count(*) FROM invoices"), ==, 1);
+  /* Undo: the invoice is back, and so is the billing of its time. */
+  g_ptr_array_set_size (heard.ids, 0);
+  g_assert_true (gp_test_restore (f->store, removed, &error));
+  g_assert_no_error (error);
+  wait_list_billed (G_LIST_MODEL (list), a1, invoice);
+  wait_list_billed (G_LIST_MODEL (list), b1, invoice);
+  g_assert_true (heard_id (&heard, a1));
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE billed_invoice_id = '%s'", invoice);
+  g_assert_cmpint (gp_test_sql_int (f->path, sql), ==, 2);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM time_entries WHERE billed_invoice_id IS NULL"), ==, 1);
+  /* Nothing is billed twice: the same period has nothing left. */
+  {
+    g_autofree char *again = invoice_time (f->store, f->client, MONDAY, MONDAY + DAY, &error);
+
+    g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID);
+    g_assert_null (again);
+    g_clear_error (&error);
+  }
+
+  /* Undoing twice changes nothing; time billed meanwhile on another invoice stays there. */
+  g_assert_true (gp_test_restore (f->store, removed, &error));
+  g_assert_cmpint (gp_test_sql_int (f->path, sql), ==, 2);
+
+  /* An entry deleted before the undo is not brought back by it. */
+  g_clear_pointer (&removed, g_ptr_array_unref);
+  removed = gp_test_delete (f->store, "invoices", invoice, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GPtrArray) gone = gp_test_delete (f->store, "time_entries", b1, &error);
+
+    g_assert_no_error (error);
+  }
+  g_assert_true (gp_test_restore (f->store, removed, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT group_concat (id) FROM time_entries WHERE billed_invoice_id = '%s' "
+                         "AND _status != 'deleted'", invoice);
+  {
+    g_autofree char *billed = gp_test_sql_text (f->path, sql);
+
+    g_assert_cmpstr (billed, ==, a1);
+  }
+
+  g_signal_handler_disconnect (f->store, handler);
+  g_ptr_array_unref (heard.ids);
 }
 
 static void
@@ -401,7 +501,7 @@ main (int   argc,
   ADD ("/time/manual-entry-validation", test_manual_entry_validation);
   ADD ("/time/invoice-time", test_invoice_time);
   ADD ("/time/invoice-time-needs-rate", test_invoice_time_needs_rate);
-  ADD ("/time/billed-elsewhere", test_billed_elsewhere);
+  ADD ("/time/invoice-delete-undo", test_invoice_delete_undo);
   ADD ("/time/ticket-delete-takes-time", test_ticket_delete_takes_time);
 #undef ADD
 

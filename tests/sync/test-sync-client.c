@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "gp-error.h"
+#include "gp-store-time.h"
 #include "gp-sync-test-utils.h"
 
 /* Two devices (two stores, two clients) against the real gigpilot-server. */
@@ -571,6 +572,169 @@ test_duplicate_number (Fixture       *f,
   g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT count(DISTINCT number) FROM invoices"), ==, 2);
 }
 
+/* Time billed on two devices ----------------------------------------------------------------- */
+
+#define HOUR G_GINT64_CONSTANT (3600000)
+/* 2026-03-02 00:00 UTC: a fixed day, so the billing period is exact. */
+#define MONDAY G_GINT64_CONSTANT (1772409600000)
+
+static char *
+add_time (GpStore    *store,
+          const char *ticket,
+          gint64      started_at,
+          gint64      duration_ms)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *id;
+
+  gp_store_add_time_async (store, ticket, started_at, duration_ms, "work", TRUE, NULL, result_cb, &result);
+  gp_test_wait_result (&result);
+  id = gp_store_add_time_finish (store, result, &error);
+  g_assert_no_error (error);
+  return id;
+}
+
+static char *
+invoice_time (GpStore    *store,
+              const char *client,
+              GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  gp_store_invoice_time_async (store, client, MONDAY, MONDAY + 24 * HOUR, NULL, result_cb, &result);
+  gp_test_wait_result (&result);
+  return gp_store_invoice_time_finish (store, result, error);
+}
+
+/* Where each device's time is billed, and what its invoices charge for it. */
+static void
+assert_billed_once (const char *path,
+                    const char *invoice,
+                    gint64      milli_hours)
+{
+  g_autofree char *sql = NULL;
+
+  g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM time_entries WHERE _status != 'deleted'"), ==, 2);
+  sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE billed_invoice_id = '%s'", invoice);
+  g_assert_cmpint (gp_test_count_rows (path, sql), ==, 2);
+  /* One live invoice charges for the time, exactly once. */
+  g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM invoices WHERE _status != 'deleted'"), ==, 1);
+  g_assert_cmpint (gp_test_count_rows (path, "SELECT sum(quantity) FROM invoice_lines WHERE _status != 'deleted'"),
+                   ==, milli_hours);
+}
+
+/* Both devices turn the same unbilled time into an invoice while offline, then sync. The
+ * billing that reaches the server first wins; the other device's invoice is held back as a
+ * "double-billed" conflict, and the time is never charged on two invoices. */
+static void
+test_time_billed_once (Fixture       *f,
+                       gconstpointer  data)
+{
+  const GpResolution resolutions[] = { GP_RESOLUTION_ACCEPT_DELETE, GP_RESOLUTION_KEEP_MINE };
+
+  for (guint r = 0; r < G_N_ELEMENTS (resolutions); r++)
+    {
+      g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
+                                              "{\"name\":\"Acme\",\"currency\":\"EUR\",\"hourly_rate\":8000}");
+      g_autofree char *json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Fix login\"}", client);
+      g_autofree char *ticket = gp_test_save (f->store_a, "tickets", NULL, json);
+      g_autofree char *e1 = add_time (f->store_a, ticket, MONDAY + 9 * HOUR, HOUR);
+      g_autofree char *e2 = add_time (f->store_a, ticket, MONDAY + 11 * HOUR, HOUR / 2);
+      g_autofree char *inv_a = NULL;
+      g_autofree char *inv_b = NULL;
+      g_autofree char *again = NULL;
+      g_autofree char *sql = NULL;
+      g_autoptr(GpConflict) conflict = NULL;
+      g_autoptr(GError) error = NULL;
+
+      sync_ok (f->a);
+      sync_ok (f->b);
+
+      /* Offline, both bill the same 1.5 h. */
+      inv_a = invoice_time (f->store_a, client, &error);
+      g_assert_no_error (error);
+      inv_b = invoice_time (f->store_b, client, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (inv_a, !=, inv_b);
+
+      sync_ok (f->a);
+      sync_ok (f->b);
+
+      /* A's billing reached the server first and wins: B's entries now point at A's invoice,
+       * with no conflict on them. B's own invoice surfaces as a conflict and is held back. */
+      conflict = only_conflict (f->store_b);
+      g_assert_cmpint (conflict->kind, ==, GP_CONFLICT_DOUBLE_BILLED);
+      g_assert_cmpstr (gp_conflict_kind_to_string (conflict->kind), ==, "double-billed");
+      g_assert_cmpstr (conflict->table, ==, "invoices");
+      g_assert_cmpstr (conflict->record_id, ==, inv_b);
+      {
+        JsonObject *field = json_object_get_object_member (conflict->fields, "billed_invoice_id");
+
+        g_assert_nonnull (field);
+        g_assert_cmpstr (json_object_get_string_member (field, "mine"), ==, inv_b);
+        g_assert_cmpstr (json_object_get_string_member (field, "theirs"), ==, inv_a);
+        g_assert_cmpstr (json_object_get_string_member (field, "other_id"), ==, inv_a);
+      }
+      g_assert_cmpuint (gp_sync_status_get_conflict_count (gp_sync_client_get_status (f->b)), ==, 1);
+      sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE billed_invoice_id = '%s' AND _status = 'synced'",
+                             inv_a);
+      g_assert_cmpint (gp_test_count_rows (f->path_b, sql), ==, 2);
+      g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
+
+      /* Nothing left to bill on B, and A never receives B's invoice or its lines. */
+      again = invoice_time (f->store_b, client, &error);
+      g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID);
+      g_assert_null (again);
+      g_clear_error (&error);
+      sync_ok (f->a);
+      g_assert_false (exists (f->store_a, "invoices", inv_b));
+      g_clear_pointer (&sql, g_free);
+      sql = g_strdup_printf ("SELECT count(*) FROM invoice_lines WHERE invoice_id = '%s'", inv_b);
+      g_assert_cmpint (gp_test_count_rows (f->path_a, sql), ==, 0);
+      assert_billed_once (f->path_a, inv_a, 1500);
+
+      g_assert_true (gp_test_resolve (f->store_b, "invoices", inv_b, resolutions[r], NULL, &error));
+      g_assert_no_error (error);
+      sync_ok (f->b);
+      sync_ok (f->a);
+      sync_ok (f->b);
+      assert_converged (f);
+      g_assert_cmpuint (n_conflicts (f->store_b), ==, 0);
+      if (resolutions[r] == GP_RESOLUTION_ACCEPT_DELETE)
+        {
+          /* Discarded: the duplicate is gone everywhere, the time stays billed on A's. */
+          g_assert_false (exists (f->store_b, "invoices", inv_b));
+          assert_billed_once (f->path_a, inv_a, 1500);
+          assert_billed_once (f->path_b, inv_a, 1500);
+        }
+      else
+        {
+          /* Kept on purpose (say, after editing it): it syncs, but the time stays billed on
+           * A's invoice only. */
+          g_assert_true (exists (f->store_a, "invoices", inv_b));
+          g_clear_pointer (&sql, g_free);
+          sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE billed_invoice_id = '%s'", inv_a);
+          g_assert_cmpint (gp_test_count_rows (f->path_a, sql), ==, 2);
+          g_assert_cmpint (gp_test_count_rows (f->path_b, sql), ==, 2);
+          /* Start the next round from a clean slate. */
+          gp_test_delete (f->store_b, "invoices", inv_b);
+          gp_test_delete (f->store_b, "invoices", inv_a);
+          gp_test_delete (f->store_b, "clients", client);
+          sync_ok (f->b);
+          sync_ok (f->a);
+        }
+      if (resolutions[r] == GP_RESOLUTION_ACCEPT_DELETE)
+        {
+          gp_test_delete (f->store_a, "invoices", inv_a);
+          gp_test_delete (f->store_a, "clients", client);
+          sync_ok (f->a);
+          sync_ok (f->b);
+        }
+      assert_converged (f);
+    }
+}
+
 /* Failures ----------------------------------------------------------------------------------- */
 
 static gboolean
@@ -938,6 +1102,7 @@ main (int   argc,
   ADD ("/sync-client/conflict-edit", test_conflict_edit, NULL);
   ADD ("/sync-client/conflict-delete", test_conflict_delete, NULL);
   ADD ("/sync-client/duplicate-number", test_duplicate_number, NULL);
+  ADD ("/sync-client/time-billed-once", test_time_billed_once, NULL);
   ADD ("/sync-client/offline-queue", test_offline_queue, NULL);
   ADD ("/sync-client/token-expiry", test_token_expiry, NULL);
   ADD ("/sync-client/kill-mid-push", test_kill_mid_push, NULL);

@@ -274,7 +274,8 @@ test_conflict_dialogs (void)
   g_autoptr(JsonParser) parser = json_parser_new ();
   GpConflict conflict = { (char *) "clients", (char *) "c1", GP_CONFLICT_EDIT, NULL, 0 };
   GpConflictKind kinds[] = { GP_CONFLICT_EDIT, GP_CONFLICT_REMOTE_DELETE,
-                             GP_CONFLICT_LOCAL_DELETE, GP_CONFLICT_DUPLICATE_NUMBER };
+                             GP_CONFLICT_LOCAL_DELETE, GP_CONFLICT_DUPLICATE_NUMBER,
+                             GP_CONFLICT_DOUBLE_BILLED };
 
   g_assert_true (json_parser_load_from_data (parser,
     "{\"email\": {\"base\": \"a@x\", \"mine\": \"m@x\", \"theirs\": \"t@x\"},"

@@ -267,6 +267,15 @@ typedef struct
 /* How long one main-loop iteration may spend finishing commands. */
 #define COMPLETION_BUDGET_USEC 4000
 
+/* Checkpoints: SQLite's automatic checkpoint runs inside the commit that fills the WAL past
+ * 1000 pages, so now and then a user's edit would wait for the WAL to be copied back and the
+ * database file to be synced. Instead the store thread checkpoints (PASSIVE) once no command
+ * has come for CHECKPOINT_IDLE_USEC, and right after a command only when the WAL has grown
+ * past CHECKPOINT_MAX_PAGES (a long burst of writes with no pause, e.g. a big first sync).
+ * Durability is unchanged: every commit is synced to the WAL (synchronous=FULL). */
+#define CHECKPOINT_IDLE_USEC (250 * 1000)
+#define CHECKPOINT_MAX_PAGES 8000
+
 struct _GpStore
 {
   GObject parent_instance;
@@ -279,6 +288,7 @@ struct _GpStore
 
   /* Store thread only */
   sqlite3      *db;
+  int           wal_pages;      /* frames in the WAL since the last checkpoint */
 
   /* Finished commands on their way to the main context */
   GMutex        completions_lock;
@@ -637,6 +647,20 @@ complete (GpStore  *self,
 
 /* Store thread: opening */
 
+/* Store thread: after each commit to the WAL. Returning SQLITE_OK and not checkpointing
+ * here is what keeps the checkpoint out of the committing command. */
+static int
+wal_committed_cb (void       *user_data,
+                  sqlite3    *db,
+                  const char *name,
+                  int         n_pages)
+{
+  GpStore *self = user_data;
+
+  self->wal_pages = n_pages;
+  return SQLITE_OK;
+}
+
 static void
 close_db (GpStore *self)
 {
@@ -841,6 +865,9 @@ open_db (GpStore  *self,
     }
 
   sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+  /* Replaces SQLite's automatic checkpoint (see CHECKPOINT_IDLE_USEC). */
+  self->wal_pages = 0;
+  sqlite3_wal_hook (self->db, wal_committed_cb, self);
 
   if (!exec_sql (self->db,
                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
@@ -1036,6 +1063,23 @@ run_txn (GpStore *self,
   g_hash_table_unref (txn.changes);
 }
 
+static void
+checkpoint (GpStore *self)
+{
+  int log_frames = 0, checkpointed = 0;
+  int rc;
+
+  assert_store_thread (self);
+
+  if (self->db == NULL || self->wal_pages == 0)
+    return;
+  rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    g_debug ("Checkpoint of %s: %s", self->path, sqlite3_errmsg (self->db));
+  /* Frames a reader still needed stay for the next idle moment. */
+  self->wal_pages = rc == SQLITE_OK && checkpointed < log_frames ? log_frames - checkpointed : 0;
+}
+
 static gpointer
 store_thread_main (gpointer user_data)
 {
@@ -1044,8 +1088,23 @@ store_thread_main (gpointer user_data)
 
   for (;;)
     {
-      Command *command = g_async_queue_pop (self->queue);
-      CommandKind kind = command->kind;
+      Command *command;
+      CommandKind kind;
+
+      if (self->wal_pages >= CHECKPOINT_MAX_PAGES)
+        checkpoint (self);
+      if (self->wal_pages > 0)
+        {
+          command = g_async_queue_timeout_pop (self->queue, CHECKPOINT_IDLE_USEC);
+          if (command == NULL)
+            {
+              checkpoint (self);
+              continue;
+            }
+        }
+      else
+        command = g_async_queue_pop (self->queue);
+      kind = command->kind;
 
       switch (kind)
         {

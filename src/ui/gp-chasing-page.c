@@ -15,6 +15,7 @@
 
 #include "gp-chasing-item.h"
 #include "gp-reminder-dialog.h"
+#include "gp-ui-util.h"
 
 /* "Needs Chasing": the overdue invoices, with the reminders due today first.
  *
@@ -209,10 +210,12 @@ create_row (GpChasingPage *self,
   else if (status->next_step != 0)
     {
       g_autofree char *when = NULL;
+      g_autofree char *on = _gp_ui_format_date (status->next_step_on);
       GtkWidget *label;
 
-      /* Translators: when the next reminder is due, e.g. "Firm reminder on 2026-04-22". */
-      when = g_strdup_printf (_("%s on %s"), gp_chasing_step_get_label (status->next_step), status->next_step_on);
+      /* Translators: when the next reminder is due, e.g. "Firm reminder on 04/22/2026" (the
+       * date as the locale writes it). */
+      when = g_strdup_printf (_("%s on %s"), gp_chasing_step_get_label (status->next_step), on);
       label = gtk_label_new (when);
       gtk_widget_add_css_class (label, "dim-label");
       adw_action_row_add_suffix (row, label);

@@ -18,6 +18,7 @@
 #include "gp-revenue-chart.h"
 #include "gp-store-time.h"
 #include "gp-store-transfer.h"
+#include "gp-ui-util.h"
 #include "gp-window.h"
 
 /* The Dashboard: money per currency at a glance, unbilled time, and the tools that work on
@@ -506,9 +507,36 @@ chooser_response_cb (GtkNativeDialog *native,
   g_free (chooser);
 }
 
+/* Shows the kind of file a tool reads or writes first (CSV or a GigPilot backup), with every
+ * file one choice away. */
+static void
+add_filters (GtkFileChooser *chooser,
+             gboolean        backup)
+{
+  g_autoptr(GtkFileFilter) kind = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  if (backup)
+    {
+      gtk_file_filter_set_name (kind, _("GigPilot backups"));
+      gtk_file_filter_add_pattern (kind, "*.gigpilot");
+    }
+  else
+    {
+      gtk_file_filter_set_name (kind, _("CSV files"));
+      gtk_file_filter_add_mime_type (kind, "text/csv");
+      gtk_file_filter_add_pattern (kind, "*.csv");
+    }
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (chooser, kind);
+  gtk_file_chooser_add_filter (chooser, all);
+}
+
 static void
 choose_file (GpDashboardPage      *self,
              GtkFileChooserAction  action,
+             gboolean              backup,
              const char           *title,
              const char           *accept,
              const char           *suggested_name,
@@ -524,6 +552,9 @@ choose_file (GpDashboardPage      *self,
   chooser->data = data;
   chooser->data_free = data_free;
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  if (action == GTK_FILE_CHOOSER_ACTION_SAVE)
+    _gp_ui_chooser_start_in_documents (GTK_FILE_CHOOSER (native));
+  add_filters (GTK_FILE_CHOOSER (native), backup);
   if (suggested_name != NULL)
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested_name);
   g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), chooser);
@@ -601,7 +632,7 @@ export_action (GtkWidget  *widget,
     kind = GP_EXPORT_TIME;
 
   name = g_strdup_printf ("gigpilot-%s.csv", what);
-  choose_file (self, GTK_FILE_CHOOSER_ACTION_SAVE, _("Export as CSV"), _("_Export"), name,
+  choose_file (self, GTK_FILE_CHOOSER_ACTION_SAVE, FALSE, _("Export as CSV"), _("_Export"), name,
                export_chosen, GINT_TO_POINTER (kind), NULL);
 }
 
@@ -751,7 +782,7 @@ import_clients_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *param)
 {
-  choose_file (GP_DASHBOARD_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, _("Import Clients from CSV"),
+  choose_file (GP_DASHBOARD_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, FALSE, _("Import Clients from CSV"),
                _("_Open"), NULL, import_chosen, NULL, NULL);
 }
 
@@ -796,7 +827,7 @@ backup_action (GtkWidget  *widget,
   /* Translators: the suggested file name of a backup; %s is the date */
   g_autofree char *name = g_strdup_printf (_("GigPilot backup %s.gigpilot"), day);
 
-  choose_file (GP_DASHBOARD_PAGE (widget), GTK_FILE_CHOOSER_ACTION_SAVE, _("Back Up Everything"),
+  choose_file (GP_DASHBOARD_PAGE (widget), GTK_FILE_CHOOSER_ACTION_SAVE, TRUE, _("Back Up Everything"),
                _("_Back Up"), name, backup_chosen, NULL, NULL);
 }
 
@@ -859,7 +890,7 @@ restore_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *param)
 {
-  choose_file (GP_DASHBOARD_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, _("Restore from a Backup"),
+  choose_file (GP_DASHBOARD_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, TRUE, _("Restore from a Backup"),
                _("_Open"), NULL, restore_chosen, NULL, NULL);
 }
 

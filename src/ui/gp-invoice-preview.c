@@ -16,6 +16,7 @@
 
 #include "gp-billing.h"
 #include "gp-invoice-document.h"
+#include "gp-ui-util.h"
 
 /* Shows page 1 of an invoice as it will print, before it is saved as PDF or printed.
  * The invoice is read on the store thread and the page drawn on a worker, so the window
@@ -193,6 +194,7 @@ save_pdf_action (GtkWidget  *widget,
 
   self->chooser = gtk_file_chooser_native_new (_("Save Invoice as PDF"), GTK_WINDOW (self),
                                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  _gp_ui_chooser_start_in_documents (GTK_FILE_CHOOSER (self->chooser));
   name = gp_invoice_document_suggest_filename (self->document);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
   gtk_file_filter_set_name (filter, _("PDF documents"));

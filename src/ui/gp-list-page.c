@@ -356,6 +356,9 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       break;
 
     case COLUMN_DATE:
+      text = _gp_ui_format_date (value);
+      break;
+
     case COLUMN_TEXT:
     default:
       text = g_strdup (value);

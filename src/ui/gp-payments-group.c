@@ -205,8 +205,9 @@ rebuild (GpPaymentsGroup *self)
     {
       GpRecord *note = g_ptr_array_index (bundle->credit_notes, i);
       g_autofree char *title = g_strdup_printf (_("Credit note %s"), gp_record_get_string (note, "number"));
+      g_autofree char *issued_on = _gp_ui_format_date (gp_record_get_string (note, "issued_on"));
 
-      add_row (self, title, gp_record_get_string (note, "issued_on"), NULL, NULL);
+      add_row (self, title, issued_on, NULL, NULL);
     }
 
   for (guint i = 0; i < bundle->payments->len; i++)
@@ -214,10 +215,11 @@ rebuild (GpPaymentsGroup *self)
       GpRecord *payment = g_ptr_array_index (bundle->payments, i);
       g_autofree char *amount = money (self, gp_record_get_int (payment, "amount"));
       g_autofree char *title = NULL;
+      g_autofree char *paid_on = _gp_ui_format_date (gp_record_get_string (payment, "paid_on"));
       GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
 
-      /* Translators: a payment row, e.g. "Payment on 2026-04-02". */
-      title = g_strdup_printf (_("Payment on %s"), gp_record_get_string (payment, "paid_on"));
+      /* Translators: a payment row, e.g. "Payment on 04/02/2026" (the date as the locale writes it). */
+      title = g_strdup_printf (_("Payment on %s"), paid_on);
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (remove, "flat");
       gtk_widget_set_tooltip_text (remove, _("Remove this payment"));
@@ -232,14 +234,15 @@ rebuild (GpPaymentsGroup *self)
     {
       g_autofree char *title = NULL;
       g_autofree char *subtitle = NULL;
+      g_autofree char *next_on = _gp_ui_format_date (gp_record_get_string (self->schedule, "next_on"));
+      g_autofree char *until_on = _gp_ui_format_date (gp_record_get_string (self->schedule, "until_on"));
       GtkWidget *stop = gtk_button_new_with_label (_("Stop"));
 
       /* Translators: "Repeats monthly", the schedule of a recurring invoice. */
       title = g_strdup_printf (_("Repeats: %s"), frequency_label (gp_record_get_string (self->schedule, "frequency")));
       subtitle = gp_record_has_value (self->schedule, "until_on")
-                 ? g_strdup_printf (_("Next draft on %s, until %s"), gp_record_get_string (self->schedule, "next_on"),
-                                    gp_record_get_string (self->schedule, "until_on"))
-                 : g_strdup_printf (_("Next draft on %s"), gp_record_get_string (self->schedule, "next_on"));
+                 ? g_strdup_printf (_("Next draft on %s, until %s"), next_on, until_on)
+                 : g_strdup_printf (_("Next draft on %s"), next_on);
       gtk_widget_set_valign (stop, GTK_ALIGN_CENTER);
       g_signal_connect_object (stop, "clicked", G_CALLBACK (stop_schedule_clicked_cb), self, 0);
       add_row (self, title, subtitle, NULL, stop);

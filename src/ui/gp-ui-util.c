@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gp-ui-util.h"
@@ -311,4 +312,37 @@ _gp_ui_record_title (const char *table,
                               json_object_get_string_member (fields, title_columns[i]));
 
   return g_strdup (_gp_ui_table_noun (table));
+}
+
+/* A save dialog without a folder saves into the directory GigPilot was started from, which
+ * for a desktop app is anywhere: start in Documents (or the home folder). */
+void
+_gp_ui_chooser_start_in_documents (GtkFileChooser *chooser)
+{
+  const char *documents = g_get_user_special_dir (G_USER_DIRECTORY_DOCUMENTS);
+  g_autoptr(GFile) folder = NULL;
+
+  if (documents == NULL || !g_file_test (documents, G_FILE_TEST_IS_DIR))
+    documents = g_get_home_dir ();
+  folder = g_file_new_for_path (documents);
+  gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+}
+
+/* A stored date ("2026-04-02") as the user's locale writes it (GDateTime's %x: 04/02/2026,
+ * 02.04.2026, ...), for reading; anything that is not such a date comes back unchanged. */
+char *
+_gp_ui_format_date (const char *iso)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  int year, month, day;
+  char end;
+
+  if (iso == NULL)
+    return NULL;
+  if (sscanf (iso, "%4d-%2d-%2d%c", &year, &month, &day, &end) != 3 || strlen (iso) != 10)
+    return g_strdup (iso);
+  dt = g_date_time_new_utc (year, month, day, 0, 0, 0);
+  if (dt == NULL)
+    return g_strdup (iso);
+  return g_date_time_format (dt, "%x");
 }

@@ -48,4 +48,6 @@ const char *_gp_ui_table_noun     (const char *table);
 char       *_gp_ui_describe_value (JsonNode   *node);
 char       *_gp_ui_record_title   (const char *table,
                                    JsonObject *fields);
+void        _gp_ui_chooser_start_in_documents (GtkFileChooser *chooser);
+char       *_gp_ui_format_date    (const char *iso);
 G_END_DECLS

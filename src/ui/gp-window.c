@@ -53,6 +53,9 @@ struct _GpWindow
   GHashTable *client_names;
   GPtrArray *deleted;
   AdwToast *undo_toast;
+  AdwToast *conflicts_toast;
+  guint known_conflicts;
+  guint new_conflicts;
 
   /* Borrowed: children of pages */
   GpListPage *invoices_page;
@@ -243,11 +246,61 @@ undo_delete_action (GtkWidget  *widget,
 }
 
 static void
+conflicts_toast_dismissed_cb (GpWindow *self,
+                              AdwToast *toast)
+{
+  if (self->conflicts_toast == toast)
+    {
+      g_clear_object (&self->conflicts_toast);
+      self->new_conflicts = 0;
+    }
+}
+
+/* Conflicts only ever come from a sync's pull: when their number grows during a sync, say so
+ * once (a sync of several pages adds to the same toast) and offer to review them. */
+static void
+conflict_count_changed_cb (GpWindow *self)
+{
+  guint n = _gp_ui_get_uint_property (G_OBJECT (self->store), "conflict-count");
+  gboolean syncing = self->sync_status != NULL
+                     && gp_sync_status_get_state (self->sync_status) == GP_SYNC_STATE_SYNCING;
+  g_autofree char *title = NULL;
+
+  update_conflicts_badge (self);
+  if (n <= self->known_conflicts || !syncing)
+    {
+      self->known_conflicts = n;
+      return;
+    }
+
+  self->new_conflicts += n - self->known_conflicts;
+  self->known_conflicts = n;
+  title = g_strdup_printf (ngettext ("Sync found %u new conflict", "Sync found %u new conflicts",
+                                     self->new_conflicts),
+                           self->new_conflicts);
+  if (self->conflicts_toast != NULL)
+    {
+      adw_toast_set_title (self->conflicts_toast, title);
+      return;
+    }
+
+  self->conflicts_toast = g_object_ref (adw_toast_new (title));
+  adw_toast_set_button_label (self->conflicts_toast, _("_Review"));
+  adw_toast_set_action_name (self->conflicts_toast, "win.show-conflicts");
+  adw_toast_set_priority (self->conflicts_toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_timeout (self->conflicts_toast, 10);
+  g_signal_connect_object (self->conflicts_toast, "dismissed", G_CALLBACK (conflicts_toast_dismissed_cb),
+                           self, G_CONNECT_SWAPPED);
+  adw_toast_overlay_add_toast (self->toast_overlay, self->conflicts_toast);
+}
+
+static void
 undo_toast_dismissed_cb (GpWindow *self,
                          AdwToast *toast)
 {
   if (self->undo_toast == toast)
     g_clear_object (&self->undo_toast);
+  g_clear_object (&self->conflicts_toast);
 }
 
 static void
@@ -481,7 +534,8 @@ gp_window_constructed (GObject *object)
       g_signal_connect_object (self->store, "notify::pending-count",
                                G_CALLBACK (update_offline_banner), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->store, "notify::conflict-count",
-                               G_CALLBACK (update_conflicts_badge), self, G_CONNECT_SWAPPED);
+                               G_CALLBACK (conflict_count_changed_cb), self, G_CONNECT_SWAPPED);
+      self->known_conflicts = _gp_ui_get_uint_property (G_OBJECT (self->store), "conflict-count");
     }
 
   self->invoices_page = add_list_page (self, "invoices", _("Invoices"));

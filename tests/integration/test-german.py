@@ -105,6 +105,11 @@ with it.temp_dir() as tmp:
                                 ('gnomeittest00002', 'Beispiel AG', 9000)):
             con.execute("INSERT INTO clients (id, name, currency, hourly_rate, created_at, "
                         "updated_at) VALUES (?, ?, 'EUR', ?, ?, ?)", (cid, name, rate, now, now))
+        # And a ticket due on 2 April 2026, for the date format of the lists (synced, so the
+        # header's count below stays the two clients').
+        con.execute("INSERT INTO tickets (id, client_id, title, status, due_on, created_at, updated_at, "
+                    "_status) VALUES ('gnomeitticket001', 'gnomeittest00001', 'Logo', 'open', '2026-04-02', "
+                    "?, ?, 'synced')", (now, now))
     con.close()
 
     proc = it.start_app(app, env, os.path.join(tmp, 'app2.log'))
@@ -137,6 +142,16 @@ with it.temp_dir() as tmp:
             it.fail(f'the header does not say {want!r}; saw '
                     f'{sorted(n for n in set(it.all_names(acc)) if "nderung" in n)}')
         print(f'ok 4 the header counts the two unsynced clients as {want!r}')
-        print('1..4')
+
+        # Dates are shown as the locale writes them, not as stored (2026-04-02).
+        select_page(acc, catalog.get('Tickets', 'Tickets'))
+        if 'de_DE.utf8' not in locales:
+            print('ok 5 # SKIP German dates need the de_DE.UTF-8 locale')
+        elif it.wait_for(lambda: '02.04.2026' in it.all_names(acc), 15):
+            print('ok 5 the Tickets page shows the due date as 02.04.2026')
+        else:
+            it.fail(f'the due date is not shown as 02.04.2026; saw '
+                    f'{sorted(n for n in set(it.all_names(acc)) if "2026" in n)}')
+        print('1..5')
     finally:
         it.stop_app(proc)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-interop.sh BUILD-DIR
+# run-interop.sh BUILD-DIR [--install-only]
 #
 # Installs the pinned WatermelonDB client (package-lock.json) into BUILD-DIR with
 # `npm ci` when it is missing or the lock file changed, then runs interop.js against
@@ -29,5 +29,7 @@ if [ ! -d "$dest/node_modules/@nozbe/watermelondb" ] || ! cmp -s "$src/package-l
   fi
 fi
 flock -u 9
+# build-aux/bench only needs the client installed (tests/bench/bench-watermelon.js).
+[ "${2:-}" = --install-only ] && exit 0
 
 NODE_PATH="$dest/node_modules" exec "$node" "$src/interop.js"

@@ -15,6 +15,7 @@
 #include "gp-invoice-preview.h"
 #include "gp-payments-group.h"
 #include "gp-reminder-dialog.h"
+#include "gp-ui-util.h"
 #include "gp-window.h"
 #include "gp-store-test-utils.h"
 
@@ -299,7 +300,8 @@ test_preview_and_payments (void)
   g_assert_no_error (error);
   g_clear_object (&result);
   paid_args[0] = window;
-  paid_args[1] = (gpointer)"Payment on 2026-04-02";
+  /* The date as the locale (C here) writes it, not the stored ISO text. */
+  paid_args[1] = (gpointer)"Payment on 04/02/26";
   wait_until (has_row, paid_args);
   screenshot (window, "getting-paid-group");
 
@@ -375,6 +377,33 @@ test_in_window (void)
   gp_test_remove_dir (dir);
 }
 
+/* Dates are read in the user's locale; what is not a date stays as it is. */
+static void
+test_dates (void)
+{
+  g_autofree char *saved = g_strdup (setlocale (LC_TIME, NULL));
+  g_autofree char *c = _gp_ui_format_date ("2026-04-02");
+  g_autofree char *bad_month = _gp_ui_format_date ("2026-13-01");
+  g_autofree char *words = _gp_ui_format_date ("soon");
+  g_autofree char *longer = _gp_ui_format_date ("2026-04-02T10:00");
+
+  g_assert_cmpstr (c, ==, "04/02/26");
+  g_assert_cmpstr (bad_month, ==, "2026-13-01");
+  g_assert_cmpstr (words, ==, "soon");
+  g_assert_cmpstr (longer, ==, "2026-04-02T10:00");
+  g_assert_null (_gp_ui_format_date (NULL));
+
+  if (setlocale (LC_TIME, "de_DE.UTF-8") != NULL)
+    {
+      g_autofree char *de = _gp_ui_format_date ("2026-04-02");
+
+      g_assert_cmpstr (de, ==, "02.04.2026");
+      setlocale (LC_TIME, saved);
+    }
+  else
+    g_test_message ("no de_DE.UTF-8 locale here: German date format not checked");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -383,6 +412,7 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
+  g_test_add_func ("/chasing-page/dates", test_dates);
   g_test_add_func ("/chasing-page/ladder", test_ladder_on_page);
   g_test_add_func ("/chasing-page/preview-and-payments", test_preview_and_payments);
   g_test_add_func ("/chasing-page/in-window", test_in_window);

@@ -146,7 +146,12 @@ try:
     sync_now(a, main)
     badge = a.find(main, "label", "1 conflict", timeout=30)
     tap.ok(badge is not None, "the conflict shows as a count on the Conflicts page")
-    a.select_sidebar("Conflicts")
+    # The sync says so in a toast whose Review button opens the Conflicts page.
+    a.label_text(main, prefix="Sync found 1 new conflict", timeout=30)
+    a.click(main, "Review")
+    # Only the Conflicts page has Resolve buttons (the Clients page was showing).
+    a.find(main, "label", pred=lambda x: "Resolve" in (x.name or ""), timeout=30)
+    tap.ok(True, "the toast's Review button opens the Conflicts page")
     def actionable(x):
         try:
             return x.queryAction().nActions > 0

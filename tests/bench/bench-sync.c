@@ -1,0 +1,488 @@
+/* bench-sync.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Client sync benchmarks for build-aux/bench (never run by the test suite). The real
+ * GpStore and GpSyncClient against the real gigpilot-server on 127.0.0.1, which is seeded
+ * with N records (default 100,000: per 20 records one client, eight invoices with one line
+ * each, three tickets) through big pushes:
+ *
+ *   first sync    a fresh device pulls all N records into an empty database: time, the
+ *                 longest main-loop stall (a 5 ms timer; an idle baseline is taken first)
+ *                 and the growth of the peak resident memory (VmHWM);
+ *   push 10k      10,000 local changes go up in one atomic push (push-batch-size 10000);
+ *   incremental   another device changes 100 records; one sync run on this device, with
+ *                 the N rows present, end to end (median and max of several rounds).
+ *
+ * With --watermelon SCRIPT, the unmodified WatermelonDB JS client (node, LokiJS adapter)
+ * runs the same first sync and push of 10k against its own account, seeded the same way,
+ * on the same server, and its figures are printed next to ours with the ratio.
+ *
+ * Needs a keyring (GpAccount keeps the session there): run it under
+ * build-aux/headless-session. Prints one "name value unit" line per figure. */
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gp-sync-test-utils.h"
+
+#define PASSWORD "correct horse battery staple"
+
+static guint n_records = 100000;
+static guint n_push = 10000;
+static guint n_incremental = 100;
+static guint incremental_rounds = 7;
+static const char *watermelon_script = NULL;
+
+static gint64
+vm_hwm_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmHWM:");
+  return line ? g_ascii_strtoll (line + 6, NULL, 10) : -1;
+}
+
+typedef struct
+{
+  gint64 last;
+  gint64 max_gap;
+  guint ticks;
+  guint id;
+} Ticker;
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  Ticker *t = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (t->last != 0)
+    t->max_gap = MAX (t->max_gap, now - t->last);
+  t->last = now;
+  t->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ticker_start (Ticker *t)
+{
+  memset (t, 0, sizeof *t);
+  t->id = g_timeout_add (5, tick_cb, t);
+}
+
+static void
+ticker_stop (Ticker *t)
+{
+  g_source_remove (t->id);
+}
+
+static JsonNode *
+parse_bytes (GBytes *bytes)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  json_parser_load_from_data (parser, data, size, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static GBytes *
+request (SoupSession *session,
+         const char  *method,
+         const char  *uri,
+         const char  *token,
+         GBytes      *body,
+         guint        expected)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autofree char *bearer = g_strdup_printf ("Bearer %s", token);
+  g_autoptr(GError) error = NULL;
+  GBytes *reply;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (soup_message_get_status (msg) != expected)
+    g_error ("%s %s: HTTP %u: %.*s", method, uri, soup_message_get_status (msg),
+             (int)MIN (g_bytes_get_size (reply), 500), (const char *)g_bytes_get_data (reply, NULL));
+  return reply;
+}
+
+/* The server's clock now (a pull that brings nothing new). */
+static gint64
+server_timestamp (SoupSession *session,
+                  const char  *uri,
+                  const char  *token)
+{
+  g_autofree char *pull_uri = g_strconcat (uri, "/sync/pull?last_pulled_at=null&schema_version=1&page_size=1", NULL);
+  g_autoptr(GBytes) pulled = request (session, "GET", pull_uri, token, NULL, 200);
+  g_autoptr(JsonNode) node = parse_bytes (pulled);
+
+  return json_object_get_int_member (json_node_get_object (node), "timestamp");
+}
+
+static void
+push_body (SoupSession *session,
+           const char  *uri,
+           const char  *token,
+           GString     *body)
+{
+  gint64 lpa = server_timestamp (session, uri, token);
+  g_autofree char *push_uri = g_strdup_printf ("%s/sync/push?last_pulled_at=%" G_GINT64_FORMAT, uri, lpa);
+  g_autoptr(GBytes) bytes = g_bytes_new (body->str, body->len);
+  g_autoptr(GBytes) reply = request (session, "POST", push_uri, token, bytes, 200);
+}
+
+#define STAMP "1795306764726"
+
+static void
+append_client (GString    *s,
+               const char *prefix,
+               guint       group,
+               const char *name_suffix)
+{
+  g_string_append_printf (s, "%s{\"id\":\"%sc%014u\",\"name\":\"Client %u GmbH%s\","
+                          "\"email\":\"billing%u@example.org\",\"company\":\"Client %u\","
+                          "\"currency\":\"EUR\",\"hourly_rate\":9500,\"created_at\":" STAMP
+                          ",\"updated_at\":" STAMP "}",
+                          s->len ? "," : "", prefix, group, group, name_suffix, group, group);
+}
+
+/* Fills the account with @n records in pushes of about 5,000 records. */
+static void
+seed (SoupSession *session,
+      const char  *uri,
+      const char  *token,
+      guint        n)
+{
+  guint made = 0;
+  guint group = 0;
+
+  while (made < n)
+    {
+      g_autoptr(GString) clients = g_string_new (NULL);
+      g_autoptr(GString) invoices = g_string_new (NULL);
+      g_autoptr(GString) lines = g_string_new (NULL);
+      g_autoptr(GString) tickets = g_string_new (NULL);
+      g_autoptr(GString) body = g_string_new (NULL);
+      guint in_body = 0;
+
+      while (made < n && in_body < 5000)
+        {
+          guint k = made % 20;
+
+          group = made / 20;
+          if (k == 0)
+            append_client (clients, "", group, "");
+          else if (k <= 16)
+            {
+              guint inv = group * 8 + (k - 1) / 2;
+
+              if (k % 2 == 1)
+                g_string_append_printf (invoices, "%s{\"id\":\"i%015u\",\"client_id\":\"c%014u\","
+                                        "\"number\":\"2026-%06u\",\"status\":\"sent\",\"currency\":\"EUR\","
+                                        "\"issued_on\":\"2026-11-01\",\"due_on\":\"2026-11-15\","
+                                        "\"notes\":\"Thank you for your business.\",\"terms\":\"14 days net\","
+                                        "\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
+                                        invoices->len ? "," : "", inv, group, inv);
+              else
+                g_string_append_printf (lines, "%s{\"id\":\"l%015u\",\"invoice_id\":\"i%015u\",\"position\":0,"
+                                        "\"description\":\"Consulting, November\",\"quantity\":7500,"
+                                        "\"unit_price\":9500,\"tax_rate\":1900,\"discount\":0,"
+                                        "\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
+                                        lines->len ? "," : "", inv, inv);
+            }
+          else
+            g_string_append_printf (tickets, "%s{\"id\":\"t%015u\",\"client_id\":\"c%014u\",\"title\":\"Ticket %u\","
+                                    "\"body\":\"The printer on the second floor jams again.\",\"status\":\"open\","
+                                    "\"priority\":\"normal\",\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
+                                    tickets->len ? "," : "", made, group, made);
+          made++;
+          in_body++;
+        }
+
+      g_string_append_printf (body,
+                              "{\"clients\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
+                              "\"invoices\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
+                              "\"invoice_lines\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
+                              "\"tickets\":{\"created\":[%s],\"updated\":[],\"deleted\":[]}}",
+                              clients->str, invoices->str, lines->str, tickets->str);
+      push_body (session, uri, token, body);
+    }
+}
+
+static char *
+register_account (SoupSession *session,
+                  const char  *uri,
+                  const char  *email)
+{
+  g_autofree char *register_uri = g_strconcat (uri, "/auth/register", NULL);
+  g_autofree char *login_uri = g_strconcat (uri, "/auth/login", NULL);
+  g_autofree char *json = g_strdup_printf ("{\"email\":\"%s\",\"password\":\"%s\"}", email, PASSWORD);
+  g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", register_uri);
+  g_autoptr(SoupMessage) login = soup_message_new ("POST", login_uri);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GBytes) login_reply = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 201);
+  soup_message_set_request_body_from_bytes (login, "application/json", body);
+  login_reply = soup_session_send_and_read (session, login, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (login), ==, 200);
+  node = parse_bytes (login_reply);
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "token"));
+}
+
+static gint64
+total_rows (const char *path)
+{
+  return gp_test_count_rows (path, "SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM invoices) "
+                                   "+ (SELECT count(*) FROM invoice_lines) + (SELECT count(*) FROM tickets)");
+}
+
+/* @n new clients, written as local creations straight into the device's database (the
+ * way @n edits through the store would leave them, without waiting for @n commits). */
+static void
+make_local_changes (const char *path,
+                    guint       n)
+{
+  g_autoptr(GString) sql = g_string_new ("BEGIN;");
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (sql, "INSERT INTO clients (id, name, email, company, currency, hourly_rate, "
+                                 "created_at, updated_at, _status, _changed, _base, _rev) VALUES "
+                                 "('local%09u', 'Local client %u', 'local%u@example.org', 'Local %u', 'EUR', "
+                                 "12000, 1795306764726, 1795306764726, 'created', '', NULL, 1);",
+                            i, i, i, i);
+  g_string_append (sql, "COMMIT;");
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  if (sqlite3_exec (db, sql->str, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("local changes: %s", message);
+  sqlite3_close (db);
+}
+
+static int
+compare_i64 (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Runs the WatermelonDB client script against @email's account; passes its figures on and
+ * returns them by name. */
+static GHashTable *
+run_watermelon (const char *uri,
+                const char *email)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *n_push_text = g_strdup_printf ("%u", n_push);
+  g_autofree char *n_records_text = g_strdup_printf ("%u", n_records);
+  GHashTable *figures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  g_subprocess_launcher_setenv (launcher, "GP_BENCH_URI", uri, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GP_BENCH_EMAIL", email, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GP_BENCH_PASSWORD", PASSWORD, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GP_BENCH_RECORDS", n_records_text, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GP_BENCH_PUSH", n_push_text, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, "node", "--max-old-space-size=4096",
+                                         watermelon_script, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (process))
+    g_error ("the WatermelonDB run failed:\n%s", out);
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (lines[i], " ", 3);
+
+      if (g_strv_length (parts) != 3 || lines[i][0] == '#')
+        continue;
+      printf ("%s\n", lines[i]);
+      g_hash_table_insert (figures, g_strdup (parts[0]), g_strdup (parts[1]));
+    }
+  return figures;
+}
+
+static void
+print_ratio (const char *name,
+             double      ours,
+             GHashTable *theirs,
+             const char *their_name)
+{
+  const char *value = theirs ? g_hash_table_lookup (theirs, their_name) : NULL;
+
+  if (value != NULL && g_ascii_strtod (value, NULL) > 0)
+    printf ("%s %.3f x\n", name, ours / g_ascii_strtod (value, NULL));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("gigpilot-bench-sync-XXXXXX", &error);
+  const char *const server_args[] = { "--password-hash-memory", "19", NULL };
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *email = g_strdup_printf ("bench-%d@example.org", (int)getpid ());
+  g_autofree char *their_email = g_strdup_printf ("bench-wmdb-%d@example.org", (int)getpid ());
+  g_autofree char *path = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(GpAccount) account = NULL;
+  g_autoptr(GpStore) store = NULL;
+  g_autoptr(GpSyncClient) client = NULL;
+  g_autoptr(GHashTable) theirs = NULL;
+  g_autoptr(GArray) rounds = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GpTestServer *server;
+  Ticker idle, ticker;
+  gint64 start, first_us, push_us, hwm_before, hwm_after, seed_us;
+
+  g_assert_no_error (error);
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--records") && i + 1 < argc)
+        n_records = (guint)g_ascii_strtoull (argv[++i], NULL, 10);
+      else if (g_str_equal (argv[i], "--push") && i + 1 < argc)
+        n_push = (guint)g_ascii_strtoull (argv[++i], NULL, 10);
+      else if (g_str_equal (argv[i], "--watermelon") && i + 1 < argc)
+        watermelon_script = argv[++i];
+    }
+
+  server = gp_test_server_start (dir, 0, server_args);
+  account = gp_test_account_sign_in (server->uri, email, TRUE);
+  start = g_get_monotonic_time ();
+  seed (session, server->uri, gp_account_get_token (account), n_records);
+  seed_us = g_get_monotonic_time () - start;
+  printf ("# directory %s\n", dir);
+  printf ("# seeded %u records in %.1f s\n", n_records, seed_us / 1e6);
+  fflush (stdout);
+
+  /* First sync. */
+  path = g_build_filename (dir, "device.db", NULL);
+  store = gp_test_store_open (path);
+  client = gp_sync_client_new (store, account);
+  g_object_set (client, "push-batch-size", n_push, NULL);
+
+  /* The ticker on an idle main loop first: on a loaded machine the scheduler alone delays
+   * ticks; that is the floor under the stall figure. */
+  ticker_start (&idle);
+  gp_test_sleep (1000);
+  ticker_stop (&idle);
+
+  hwm_before = vm_hwm_kib ();
+  ticker_start (&ticker);
+  start = g_get_monotonic_time ();
+  gp_test_sync (client, &error);
+  first_us = g_get_monotonic_time () - start;
+  ticker_stop (&ticker);
+  g_assert_no_error (error);
+  hwm_after = vm_hwm_kib ();
+  g_assert_cmpint (total_rows (path), ==, n_records);
+  g_assert_cmpuint (gp_store_get_pending_count (store), ==, 0);
+
+  printf ("sync_first_ms %.1f ms\n", first_us / 1000.0);
+  printf ("sync_first_records_per_s %.0f rec/s\n", n_records / (first_us / 1e6));
+  printf ("sync_first_main_loop_stall_max %.1f ms\n", ticker.max_gap / 1000.0);
+  printf ("sync_idle_main_loop_stall_max %.1f ms\n", idle.max_gap / 1000.0);
+  printf ("sync_first_memory_growth %.1f MB\n", (hwm_after - hwm_before) / 1024.0);
+  fflush (stdout);
+
+  /* Push of 10k local changes, one atomic push. */
+  make_local_changes (path, n_push);
+  start = g_get_monotonic_time ();
+  gp_test_sync (client, &error);
+  push_us = g_get_monotonic_time () - start;
+  g_assert_no_error (error);
+  g_assert_cmpuint (gp_store_get_pending_count (store), ==, 0);
+  printf ("sync_push_10k_ms %.1f ms\n", push_us / 1000.0);
+  fflush (stdout);
+
+  /* Incremental: another device changes 100 records, this one syncs. */
+  token = g_strdup (gp_account_get_token (account));
+  for (guint r = 0; r < incremental_rounds; r++)
+    {
+      g_autoptr(GString) clients = g_string_new (NULL);
+      g_autoptr(GString) body = g_string_new (NULL);
+      g_autofree char *suffix = g_strdup_printf (" (round %u)", r);
+      g_autoptr(GpRecord) record = NULL;
+      g_autofree char *last_id = NULL;
+      gint64 us;
+
+      for (guint i = 0; i < n_incremental; i++)
+        append_client (clients, "", (r * n_incremental + i) % (n_records / 20), suffix);
+      g_string_append_printf (body, "{\"clients\":{\"created\":[],\"updated\":[%s],\"deleted\":[]}}", clients->str);
+      push_body (session, server->uri, token, body);
+
+      start = g_get_monotonic_time ();
+      gp_test_sync (client, &error);
+      us = g_get_monotonic_time () - start;
+      g_assert_no_error (error);
+      g_array_append_val (rounds, us);
+
+      last_id = g_strdup_printf ("c%014u", (r * n_incremental + n_incremental - 1) % (n_records / 20));
+      record = gp_test_get (store, "clients", last_id);
+      g_assert_nonnull (record);
+      g_assert_true (g_str_has_suffix (gp_record_get_string (record, "name"), suffix));
+    }
+  g_array_sort (rounds, compare_i64);
+  printf ("sync_incremental_100_ms %.1f ms\n", g_array_index (rounds, gint64, rounds->len / 2) / 1000.0);
+  printf ("sync_incremental_100_max %.1f ms\n", g_array_index (rounds, gint64, rounds->len - 1) / 1000.0);
+  fflush (stdout);
+
+  g_clear_object (&client);
+  gp_store_close (store);
+  g_clear_object (&store);
+
+  /* The same first sync and push through WatermelonDB, on an account seeded the same way. */
+  if (watermelon_script != NULL)
+    {
+      g_autofree char *their_token = register_account (session, server->uri, their_email);
+
+      seed (session, server->uri, their_token, n_records);
+      theirs = run_watermelon (server->uri, their_email);
+      print_ratio ("sync_first_ratio_ours_theirs", first_us / 1000.0, theirs, "wmdb_first_ms");
+      print_ratio ("sync_push_10k_ratio_ours_theirs", push_us / 1000.0, theirs, "wmdb_push_10k_ms");
+    }
+
+  gp_test_server_free (server);
+  gp_test_forget_account (email);
+  if (g_getenv ("GP_BENCH_KEEP") == NULL)
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+  return 0;
+}

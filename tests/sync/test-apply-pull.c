@@ -1,0 +1,222 @@
+/* test-apply-pull.c
+ *
+ * Copyright 2026 The GigPilot authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gp-store-sync.h"
+#include "gp-store-test-utils.h"
+
+/* Applying pulled pages on a real store file: new records are written in multi-row batches
+ * (gp-store-sync.c), records the device already has go through the three-way merge. These
+ * tests pin down that both paths, and the seams between them, keep the same results. */
+
+typedef struct
+{
+  char *dir;
+  char *path;
+  GpStore *store;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->dir = gp_test_make_dir ();
+  f->path = g_build_filename (f->dir, "device.db", NULL);
+  f->store = gp_test_open_store (f->path);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gp_test_close_store (f->store);
+  gp_test_remove_dir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static GpPullOutcome *
+apply (Fixture     *f,
+       const char  *json,
+       GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) page = g_bytes_new (json, strlen (json));
+
+  gp_store_sync_apply_pull_async (f->store, page, 0, NULL, gp_test_result_cb, &result);
+  gp_test_wait (&result);
+  return gp_store_sync_apply_pull_finish (f->store, result, error);
+}
+
+static void
+apply_ok (Fixture    *f,
+          const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GpPullOutcome) outcome = apply (f, json, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (outcome);
+}
+
+static char *
+page (const char *changes,
+      const char *cursor)
+{
+  return g_strdup_printf ("{\"changes\":{%s},\"timestamp\":1795306764726%s%s%s}", changes,
+                          cursor ? ",\"next_cursor\":\"" : "", cursor ? cursor : "", cursor ? "\"" : "");
+}
+
+/* More records than one batch holds, with text that needs escaping in _base; tickets carry
+ * full-text triggers, which must index every batched row. */
+static void
+test_batched (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GString) clients = g_string_new (NULL);
+  g_autoptr(GString) tickets = g_string_new (NULL);
+  g_autofree char *changes = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GpRecord) odd = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autoptr(JsonNode) base_node = NULL;
+  const char *odd_name = "\"Quoted\" \\ back\\slash\nnew line\ttab \001 \xc3\xbc \xf0\x9f\x98\x80";
+  const char *odd_json = "\\\"Quoted\\\" \\\\ back\\\\slash\\nnew line\\ttab \\u0001 \xc3\xbc \xf0\x9f\x98\x80";
+  const guint n = 450;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append_printf (clients, "%s{\"id\":\"c%u\",\"name\":\"Client %u\",\"hourly_rate\":%s,"
+                              "\"created_at\":1,\"updated_at\":2}",
+                              i ? "," : "", i, i, i % 3 == 0 ? "\"9500\"" : i % 3 == 1 ? "9500.0" : "9500");
+      g_string_append_printf (tickets, "%s{\"id\":\"t%u\",\"client_id\":\"c%u\",\"title\":\"Printer %u\","
+                              "\"body\":\"jams again\",\"status\":\"open\",\"created_at\":1,\"updated_at\":2}",
+                              i ? "," : "", i, i, i);
+    }
+  g_string_append_printf (clients, ",{\"id\":\"odd\",\"name\":\"%s\",\"notes\":42,\"company\":true}", odd_json);
+  changes = g_strdup_printf ("\"clients\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
+                             "\"tickets\":{\"created\":[%s],\"updated\":[],\"deleted\":[]}",
+                             clients->str, tickets->str);
+  json = page (changes, NULL);
+  apply_ok (f, json);
+
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients WHERE _status = 'synced' "
+                                             "AND _changed = '' AND _rev = 0"), ==, n + 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients WHERE hourly_rate = 9500"), ==, n);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM tickets WHERE _status = 'synced'"), ==, n);
+  /* Every ticket is in the full-text index, once. */
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_docs WHERE kind = 'ticket'"), ==, n);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'printer'"),
+                   ==, n);
+  g_assert_cmpint (gp_store_get_pending_count (f->store), ==, 0);
+
+  odd = gp_test_get (f->store, "clients", "odd", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (gp_record_get_string (odd, "name"), ==, odd_name);
+  g_assert_cmpstr (gp_record_get_string (odd, "notes"), ==, "42");
+  g_assert_cmpstr (gp_record_get_string (odd, "company"), ==, "true");
+
+  /* _base is the canonical record: valid JSON, same values as the row. */
+  base = gp_test_sql_text (f->path, "SELECT _base FROM clients WHERE id = 'odd'");
+  base_node = json_from_string (base, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (base_node), "name"), ==, odd_name);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (base_node), "notes"), ==, "42");
+  g_assert_true (json_object_get_null_member (json_node_get_object (base_node), "hourly_rate"));
+  g_clear_pointer (&base, g_free);
+  base = gp_test_sql_text (f->path, "SELECT _base FROM clients WHERE id = 'c3'");
+  g_assert_cmpstr (base, ==, "{\"id\":\"c3\",\"name\":\"Client 3\",\"email\":null,\"company\":null,\"address\":null,"
+                             "\"tax_id\":null,\"currency\":null,\"hourly_rate\":9500,\"notes\":null,"
+                             "\"created_at\":1,\"updated_at\":2}");
+
+  /* Pulled again unchanged (our own records coming back): nothing written, no history. */
+  apply_ok (f, json);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM history"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_docs WHERE kind = 'ticket'"), ==, n);
+}
+
+/* In one page: a locally edited record (merged per column), a synced one the server changed,
+ * a new one, and the new one again in "updated" (the later copy wins, as it would applied
+ * one by one). */
+static void
+test_existing_rows (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *first = page ("\"clients\":{\"created\":[{\"id\":\"y\",\"name\":\"Y\",\"email\":\"y@a\"},"
+                                 "{\"id\":\"z\",\"name\":\"Z\"}],\"updated\":[],\"deleted\":[]}", NULL);
+  g_autofree char *second = page ("\"clients\":{\"created\":[{\"id\":\"w\",\"name\":\"W1\"}],"
+                                  "\"updated\":[{\"id\":\"y\",\"name\":\"Y\",\"email\":\"y@server\"},"
+                                  "{\"id\":\"z\",\"name\":\"Z2\"},{\"id\":\"w\",\"name\":\"W2\"}],\"deleted\":[]}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *text = NULL;
+
+  apply_ok (f, first);
+  saved = gp_test_save (f->store, "clients", "y", "{\"name\": \"Y local\"}", &error);
+  g_assert_no_error (error);
+
+  apply_ok (f, second);
+  text = gp_test_sql_text (f->path, "SELECT name || '|' || email || '|' || _status || '|' "
+                                    "|| (instr (_changed, 'name') > 0) FROM clients WHERE id = 'y'");
+  g_assert_cmpstr (text, ==, "Y local|y@server|updated|1");
+  g_clear_pointer (&text, g_free);
+  text = gp_test_sql_text (f->path, "SELECT name || '|' || _status FROM clients WHERE id = 'z'");
+  g_assert_cmpstr (text, ==, "Z2|synced");
+  g_clear_pointer (&text, g_free);
+  text = gp_test_sql_text (f->path, "SELECT name || '|' || _status || '|' || json_extract (_base, '$.name') "
+                                    "FROM clients WHERE id = 'w'");
+  g_assert_cmpstr (text, ==, "W2|synced|W2");
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM history WHERE origin = 'remote' "
+                                             "AND record_id IN ('z', 'w') AND field = 'name'"), ==, 2);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM conflicts"), ==, 0);
+}
+
+/* A child before its parent waits for the parent's page; a reference that is not a string
+ * takes the record-by-record path and, without such a parent, is dropped at the end. */
+static void
+test_orphans (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *first = page ("\"invoice_lines\":{\"created\":[{\"id\":\"l1\",\"invoice_id\":\"i1\","
+                                 "\"description\":\"Work\"}],\"updated\":[],\"deleted\":[]},"
+                                 "\"tickets\":{\"created\":[{\"id\":\"t1\",\"client_id\":5,\"title\":\"Odd\"},"
+                                 "{\"id\":\"t2\",\"client_id\":\"c1\",\"title\":\"Fine\"}],"
+                                 "\"updated\":[],\"deleted\":[]}", "next");
+  g_autofree char *second = page ("\"clients\":{\"created\":[{\"id\":\"c1\",\"name\":\"C\"}],\"updated\":[],\"deleted\":[]},"
+                                  "\"invoices\":{\"created\":[{\"id\":\"i1\",\"client_id\":\"c1\",\"number\":\"1\"}],"
+                                  "\"updated\":[],\"deleted\":[]}", NULL);
+
+  apply_ok (f, first);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM invoice_lines"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key LIKE 'orphan:%'"), ==, 3);
+
+  apply_ok (f, second);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM invoice_lines WHERE _status = 'synced'"), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM tickets"), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM tickets WHERE id = 't2'"), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key LIKE 'orphan:%'"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'work'"), ==, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/apply-pull/batched", test_batched);
+  ADD ("/apply-pull/existing-rows", test_existing_rows);
+  ADD ("/apply-pull/orphans", test_orphans);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -73,9 +73,10 @@ record_pool_unref (RecordPool *pool)
 }
 
 /* The pool's record for @record's id, which becomes @record if there is none yet: a
- * record in the pool only ever leaves it (when its row changes), so whoever reads an
- * id again gets the very same object, and the list can tell its own records by
- * pointer. Returns a new reference. */
+ * record in the pool leaves it only when its row changes (and a refetch replaces it),
+ * so a load that reads an id again gets the very same object, and the list can tell
+ * its own records by pointer. Store thread only: a load reads and adds in one command,
+ * so no write comes between. Returns a new reference. */
 static GpRecord *
 record_pool_add_or_get_locked (RecordPool *pool,
                                GpRecord   *record)
@@ -521,6 +522,39 @@ fetch_data_free (FetchData *data)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FetchData, fetch_data_free)
 
+/* After a refetch is in: each record read becomes its id's record in the pool, unless
+ * its row changed again meanwhile (it is pending once more). Then the pool must not
+ * take it, since nothing would drop it again; it is only kept aside, so the next
+ * refetch finds it in the list. A record the pool had for the id (from a load that ran
+ * since) is not in the list any more: apply_batch() replaced the list's one. */
+static void
+remember_refetched (GpRecordList *self,
+                    GPtrArray    *records)
+{
+  for (guint i = 0; i < records->len; i++)
+    {
+      GpRecord *record = g_ptr_array_index (records, i);
+      const char *id = gp_record_get_id (record);
+
+      if (g_hash_table_contains (self->pending_ids, id))
+        {
+          GPtrArray *stale = g_hash_table_lookup (self->stale, id);
+
+          if (stale == NULL)
+            {
+              stale = g_ptr_array_new_with_free_func (g_object_unref);
+              g_hash_table_insert (self->stale, g_strdup (id), stale);
+            }
+          g_ptr_array_add (stale, g_object_ref (record));
+          continue;
+        }
+
+      g_mutex_lock (&self->pool->mutex);
+      g_hash_table_replace (self->pool->records, (gpointer)id, g_object_ref (record));
+      g_mutex_unlock (&self->pool->mutex);
+    }
+}
+
 static void
 fetched_cb (GObject      *object,
             GAsyncResult *result,
@@ -545,8 +579,8 @@ fetched_cb (GObject      *object,
       return;
     }
 
-  record_pool_canonicalize (self->pool, records);
   apply_batch (self, data->ids, records);
+  remember_refetched (self, records);
   refetch_pending (self);
 }
 

@@ -288,10 +288,10 @@ setup (GpConflictDialog *self)
       break;
 
     case GP_CONFLICT_DOUBLE_BILLED:
-      text = g_strdup (_("Another device already billed the time on this invoice, on an invoice "
-                         "of its own, before this one could sync. That time stays billed there. "
-                         "Discard Invoice removes this draft; Keep Invoice keeps it as it is, for "
-                         "example after you have changed its lines."));
+      text = g_strdup (_("Another device billed the same time first, on an invoice of its own, "
+                         "before this device could sync. The time stays billed there, so this "
+                         "invoice would charge it twice. Discard Invoice removes this invoice; Keep "
+                         "Invoice keeps it as it is, for example after you have changed its lines."));
       gtk_button_set_label (self->accept_delete_button, _("_Discard Invoice"));
       gtk_button_set_label (self->restore_button, _("_Keep Invoice"));
       gtk_widget_set_visible (GTK_WIDGET (self->fields_grid), FALSE);

@@ -148,6 +148,7 @@ try:
     tap.ok(badge is not None, "the conflict shows as a count on the Conflicts page")
     # The sync says so in a toast whose Review button opens the Conflicts page.
     a.label_text(main, prefix="Sync found 1 new conflict", timeout=30)
+    a.screenshot("sync-03-conflict-toast")
     a.click(main, "Review")
     # Only the Conflicts page has Resolve buttons (the Clients page was showing).
     a.find(main, "label", pred=lambda x: "Resolve" in (x.name or ""), timeout=30)
@@ -160,7 +161,7 @@ try:
     resolve = a.find(main, "label", pred=lambda x: "Resolve" in (x.name or ""))
     a.mouse_click(resolve)
     dialog = a.window("Resolve Conflict")
-    a.screenshot("sync-03-conflict-dialog")
+    a.screenshot("sync-04-conflict-dialog")
     theirs = a.find(dialog, pred=lambda x: (x.name or "").startswith("Theirs: ada@theirs"))
     a.mouse_click(theirs)
     a.click(dialog, "Apply")

@@ -1322,7 +1322,7 @@ restore_run (GpStoreTxn  *txn,
 
       /* Time released by a deleted invoice (its ticket stayed): it was never removed, so it
        * only gets its invoice back; if it has gone since, it stays gone. */
-      if (strcmp (table->name, "time_entries") == 0
+      if (strcmp (table->name, "time_entries") == 0 && gp_record_get_string (record, "ticket_id") != NULL
           && !g_hash_table_contains (restored_ids, gp_record_get_string (record, "ticket_id")))
         {
           if (raw != NULL && g_strcmp0 (json_object_get_string_member (raw, "_status"), "deleted") != 0

@@ -463,12 +463,14 @@ time_group_free (TimeGroup *group)
   g_free (group);
 }
 
+/* For the invoice's note, which the client reads: the day as the invoice document writes
+ * dates ("2 March 2026", in the user's language), not as stored. */
 static char *
 format_day (gint64 ms)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (ms / 1000);
 
-  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("?");
+  return dt != NULL ? g_date_time_format (dt, "%-d %B %Y") : g_strdup ("?");
 }
 
 static gboolean

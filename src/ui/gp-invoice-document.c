@@ -101,19 +101,7 @@ money (GpInvoiceDocument *self,
 static char *
 format_date (const char *iso)
 {
-  g_autofree char *text = NULL;
-  g_autoptr(GDateTime) dt = NULL;
-  g_autofree char *stamp = NULL;
-
-  if (iso == NULL)
-    return g_strdup ("");
-  stamp = g_strdup_printf ("%sT12:00:00Z", iso);
-  dt = g_date_time_new_from_iso8601 (stamp, NULL);
-  if (dt == NULL)
-    return g_strdup (iso);
-  /* "%-d": no padding (GLib pads "%e" with a figure space, which g_strstrip() keeps). */
-  text = g_date_time_format (dt, "%-d %B %Y");
-  return g_strdup (g_strstrip (text));
+  return _gp_ui_format_long_date (iso);
 }
 
 static gboolean

@@ -13,6 +13,8 @@
 
 #include <glib/gi18n.h>
 
+#include "gp-ui-util.h"
+
 /* Drafts one step of the chasing ladder from its template, lets the user edit it, and
  * sends it through the mail client (mailto:) or the clipboard. Either way the step is
  * recorded as sent (gp_billing_mark_reminder_sent_async()), under an id shared by every
@@ -77,11 +79,13 @@ render (GpReminderDialog *self,
                                              gp_record_get_string (bundle->invoice, "currency"));
   g_autofree char *business = self->settings != NULL ? g_settings_get_string (self->settings, "business-name")
                                                      : g_strdup ("");
+  /* The letter goes to the client: the due date as the invoice writes it, not as stored. */
+  g_autofree char *due = _gp_ui_format_long_date (gp_record_get_string (bundle->invoice, "due_on"));
 
   return gp_chasing_render (template_text,
                             bundle->client != NULL ? gp_record_get_string (bundle->client, "name") : NULL,
                             gp_record_get_string (bundle->invoice, "number"), amount, status->days_overdue,
-                            gp_record_get_string (bundle->invoice, "due_on"), business);
+                            due, business);
 }
 
 static void

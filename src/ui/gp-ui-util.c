@@ -346,3 +346,23 @@ _gp_ui_format_date (const char *iso)
     return g_strdup (iso);
   return g_date_time_format (dt, "%x");
 }
+
+/* A stored date as letters and invoices write it ("2 April 2026", the month named in the
+ * user's language); "" for none, anything that is not a date unchanged. */
+char *
+_gp_ui_format_long_date (const char *iso)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *stamp = NULL;
+  g_autofree char *text = NULL;
+
+  if (iso == NULL)
+    return g_strdup ("");
+  stamp = g_strdup_printf ("%sT12:00:00Z", iso);
+  dt = g_date_time_new_from_iso8601 (stamp, NULL);
+  if (dt == NULL)
+    return g_strdup (iso);
+  /* "%-d": no padding (GLib pads "%e" with a figure space, which g_strstrip() keeps). */
+  text = g_date_time_format (dt, "%-d %B %Y");
+  return g_strdup (g_strstrip (text));
+}

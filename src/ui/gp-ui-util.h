@@ -50,4 +50,5 @@ char       *_gp_ui_record_title   (const char *table,
                                    JsonObject *fields);
 void        _gp_ui_chooser_start_in_documents (GtkFileChooser *chooser);
 char       *_gp_ui_format_date    (const char *iso);
+char       *_gp_ui_format_long_date (const char *iso);
 G_END_DECLS

@@ -266,6 +266,9 @@ test_invoice_time (Fixture       *f,
   g_assert_cmpstr (gp_record_get_string (invoice, "status"), ==, "draft");
   g_assert_cmpstr (gp_record_get_string (invoice, "currency"), ==, "EUR");
   g_assert_cmpstr (gp_record_get_string (invoice, "client_id"), ==, f->client);
+  /* The note names the period as people write dates, not as stored. */
+  g_assert_nonnull (strstr (gp_record_get_string (invoice, "notes"), "March 2026"));
+  g_assert_null (strstr (gp_record_get_string (invoice, "notes"), "2026-03"));
 
   query = gp_query_new ("invoice_lines");
   gp_query_set_where (query, "invoice_id", invoice_id);

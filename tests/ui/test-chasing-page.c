@@ -199,6 +199,9 @@ test_ladder_on_page (void)
 
   body = gp_reminder_dialog_dup_body (dialog);
   g_assert_nonnull (strstr (body, "Ευάγγελος Παπαδόπουλος"));
+  /* The letter names the due date as the invoice does, not as stored. */
+  g_assert_nonnull (strstr (body, "31 March 2026"));
+  g_assert_null (strstr (body, "2026-03-31"));
   g_assert_nonnull (strstr (body, "2026-0042"));
   g_assert_nonnull (strstr (body, "€1,071.00"));
   g_assert_nonnull (strstr (body, "10 days overdue"));

@@ -964,6 +964,7 @@ typedef struct
   char *id;
   char *data;
   char *parent;
+  gboolean parent_gone;     /* its parent was deleted before the pusher's last pull */
 } PushRecord;
 
 static void
@@ -1303,6 +1304,56 @@ cascade_delete (GpConn      *conn,
   return TRUE;
 }
 
+/* Whether a live descendant of (table, id) changed after @lpa: deleting the record would
+ * then take with it something the pusher has never seen. */
+static gboolean
+descendant_changed (GpConn         *conn,
+                    const char     *user_id,
+                    const GpTable  *parent_table,
+                    const char     *parent_id,
+                    gint64          lpa,
+                    guint           level,
+                    gboolean       *changed,
+                    GError        **error)
+{
+  const GpTable *tables;
+  guint n_tables;
+
+  if (level > 8 || *changed)
+    return TRUE;
+
+  tables = gp_schema_get_tables (&n_tables);
+  for (guint i = 0; i < n_tables && !*changed; i++)
+    {
+      const GpColumn *column;
+      g_autoptr(GPtrArray) ids = NULL;
+
+      if (tables[i].parent_column == NULL)
+        continue;
+      column = gp_schema_lookup_column (&tables[i], tables[i].parent_column);
+      if (column == NULL || g_strcmp0 (column->references, parent_table->name) != 0)
+        continue;
+
+      ids = g_ptr_array_new_with_free_func (g_free);
+      if (!GP_CONN_VTABLE (conn)->list_children (conn, user_id, tables[i].name, parent_id, ids, error))
+        return FALSE;
+      for (guint j = 0; j < ids->len && !*changed; j++)
+        {
+          GpRow row = { 0, };
+          gboolean ok = GP_CONN_VTABLE (conn)->get_row (conn, user_id, tables[i].name,
+                                                         g_ptr_array_index (ids, j), &row, error);
+
+          if (ok && row.id != NULL && row.last_modified > lpa)
+            *changed = TRUE;
+          gp_row_clear (&row);
+          if (!ok || !descendant_changed (conn, user_id, &tables[i], g_ptr_array_index (ids, j), lpa,
+                                          level + 1, changed, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static const char ok_body[] = "{\"ok\":true}";
 
 void
@@ -1502,6 +1553,33 @@ gp_sync_push (GpBackend  *backend,
             goto fail;
           if (row != NULL && row->last_modified > lpa && g_hash_table_add (reported, record->id))
             g_ptr_array_add (conflict_ids, record->id);
+
+          /* A record under a parent deleted since the pusher's last pull conflicts too:
+           * stored, it would be an orphan that no device keeps. The pusher pulls the
+           * deletion and the user decides (the store holds the record back meanwhile).
+           * Under a parent deleted before that pull, the delete wins (P5). */
+          if (record->parent != NULL)
+            {
+              const GpColumn *ref = gp_schema_lookup_column (pt->table, pt->table->parent_column);
+              GpRow *parent = g_new0 (GpRow, 1);
+              gboolean found;
+
+              found = GP_CONN_VTABLE (conn)->get_row (conn, user_id, ref->references, record->parent,
+                                                      parent, &error);
+              if (found && parent->id != NULL && parent->deleted)
+                {
+                  if (parent->last_modified > lpa)
+                    {
+                      if (g_hash_table_add (reported, record->id))
+                        g_ptr_array_add (conflict_ids, record->id);
+                    }
+                  else
+                    record->parent_gone = TRUE;
+                }
+              row_free (parent);
+              if (error != NULL)
+                goto fail;
+            }
         }
       for (guint i = 0; i < pt->deletes->len; i++)
         {
@@ -1512,6 +1590,18 @@ gp_sync_push (GpBackend  *backend,
             goto fail;
           if (row != NULL && row->last_modified > lpa && !row->deleted && g_hash_table_add (reported, id))
             g_ptr_array_add (conflict_ids, id);
+
+          /* The cascade would delete a record added or changed below it since the pusher's
+           * last pull: the pusher pulls it and the user decides. */
+          if (row != NULL && !row->deleted && !g_hash_table_contains (reported, id))
+            {
+              gboolean changed = FALSE;
+
+              if (!descendant_changed (conn, user_id, pt->table, id, lpa, 0, &changed, &error))
+                goto fail;
+              if (changed && g_hash_table_add (reported, id))
+                g_ptr_array_add (conflict_ids, id);
+            }
         }
 
       if (conflict_ids->len > 0)
@@ -1576,6 +1666,20 @@ gp_sync_push (GpBackend  *backend,
           row.id = record->id;
           row.last_modified = stamp;
 
+          if (record->parent_gone && (state == NULL || !state->deleted))
+            {
+              /* Its parent was deleted before the pusher's last pull: the delete wins. The
+               * record is kept as a tombstone, so the pusher's next pull removes it. */
+              row.data = record->data;
+              row.deleted = TRUE;
+              row.server_created_at = state != NULL ? state->server_created_at : lpa;
+              row.created_stamp = state != NULL ? state->created_stamp : stamp;
+              if (!GP_CONN_VTABLE (conn)->put_row (conn, user_id, &row, record->parent, &error))
+                goto fail;
+              wrote = TRUE;
+              continue;
+            }
+
           if (state != NULL && state->deleted)
             {
               /* Deleted before last_pulled_at (a later deletion was a conflict above):
@@ -1629,6 +1733,14 @@ gp_sync_push (GpBackend  *backend,
       if (batch != NULL && batch->len > 0 &&
           !GP_CONN_VTABLE (conn)->put_rows (conn, user_id, batch, batch_parents, &error))
         goto fail;
+    }
+
+  /* Deletes come after every upsert of the push: a record the push writes under a parent it
+   * also deletes goes with that parent (the cascade), rather than outliving it as an orphan
+   * that no device keeps. */
+  for (guint t = 0; t < push_tables->len; t++)
+    {
+      PushTable *pt = &g_array_index (push_tables, PushTable, t);
 
       for (guint i = 0; i < pt->deletes->len; i++)
         {

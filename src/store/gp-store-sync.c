@@ -908,7 +908,7 @@ note_dirty_cb (Ctx           *ctx,
                gpointer       data,
                GError       **error)
 {
-  OpenConflict open;
+  OpenConflict open = { 0 };
 
   if (g_strcmp0 (status, "synced") != 0)
     *(gboolean *)data = TRUE;
@@ -1069,6 +1069,69 @@ typedef struct
   GPtrArray *invoice_ids;
 } PullState;
 
+/* A remote record landing below a record deleted here (a new child, or an edit of one the
+ * local delete took along): the deletion, not yet pushed, would remove on the server
+ * something the user has never seen. The topmost deleted ancestor gets a local-delete
+ * conflict, which holds the deletion (and everything below it) back until the user
+ * decides: keep the delete, or take the server's record back. */
+static gboolean
+flag_deleted_ancestor (PullState      *state,
+                       const GpTable  *table,
+                       JsonObject     *record,
+                       GError        **error)
+{
+  Ctx *ctx = &state->ctx;
+  const GpTable *current = table;
+  g_autoptr(JsonObject) at = json_object_ref (record);
+  const GpTable *root_table = NULL;
+  g_autofree char *root_id = NULL;
+  OpenConflict open = { 0 };
+  gboolean ok;
+
+  for (guint depth = 0; depth < 8 && current->parent_column != NULL; depth++)
+    {
+      const GpColumn *ref = gp_schema_lookup_column (current, current->parent_column);
+      const char *parent_id = json_object_get_string_member_with_default (at, current->parent_column, NULL);
+      TableCtx *pt;
+      g_autoptr(Row) parent = NULL;
+
+      if (ref == NULL || parent_id == NULL || (pt = ctx_lookup (ctx, ref->references)) == NULL)
+        break;
+      parent = read_row (ctx, pt, parent_id, error);
+      if (parent == NULL)
+        {
+          if (error != NULL && *error != NULL)
+            return FALSE;
+          break;
+        }
+      if (!g_str_equal (parent->status, "deleted"))
+        break;
+      root_table = pt->table;
+      g_free (root_id);
+      root_id = g_strdup (parent_id);
+      json_object_unref (at);
+      at = json_object_ref (parent->data);
+      current = pt->table;
+    }
+
+  if (root_id == NULL)
+    return TRUE;
+  if (!find_open_conflict (ctx, root_table->name, root_id, &open, error))
+    return FALSE;
+  if (open.id != 0)
+    {
+      open_conflict_clear (&open);
+      return TRUE;
+    }
+  {
+    g_autoptr(JsonObject) fields = json_object_new ();
+
+    ok = save_conflict (ctx, root_table->name, root_id, GP_CONFLICT_LOCAL_DELETE, fields, error);
+  }
+  state->n_conflicts++;
+  return ok;
+}
+
 /* Time billed on two devices: both turned the same unbilled time into an invoice while
  * offline. The billing that reached the server first is a fact (that invoice may already be
  * sent), so the pulled entry keeps it, and the local invoice @mine_id, which now charges for
@@ -1135,7 +1198,8 @@ apply_remote_record (PullState   *state,
     {
       if (error != NULL && *error != NULL)
         return FALSE;
-      return write_row (ctx, t, TRUE, record, id, "synced", "", record, error);
+      return write_row (ctx, t, TRUE, record, id, "synced", "", record, error)
+             && flag_deleted_ancestor (state, t->table, record, error);
     }
 
   if (!find_open_conflict (ctx, t->table->name, id, &open, error))
@@ -1211,7 +1275,8 @@ apply_remote_record (PullState   *state,
     case GP_CONFLICT_LOCAL_DELETE:
       fields = gp_merge_describe_conflict (result, base, NULL, record);
       ok = write_row (ctx, t, FALSE, row->data, id, "deleted", row->changed, record, error)
-           && save_conflict (ctx, t->table->name, id, GP_CONFLICT_LOCAL_DELETE, fields, error);
+           && save_conflict (ctx, t->table->name, id, GP_CONFLICT_LOCAL_DELETE, fields, error)
+           && flag_deleted_ancestor (state, t->table, record, error);
       state->n_conflicts++;
       break;
 
@@ -1240,6 +1305,10 @@ apply_remote_delete (PullState   *state,
   OpenConflict open;
   gboolean dirty_below = FALSE;
   gboolean ok;
+  g_autofree char *stash_key = g_strconcat (META_ORPHAN_PREFIX, t->table->name, ":", id, NULL);
+
+  if (!meta_set (ctx->db, stash_key, NULL, error))
+    return FALSE;
 
   row = read_row (ctx, t, id, error);
   if (row == NULL)
@@ -1568,6 +1637,28 @@ prepare_insert_batch (Ctx            *ctx,
   return prepare (ctx->db, sql->str, error);
 }
 
+/* Whether the parent table of @table holds any tombstone (the _status index answers). */
+static gboolean
+has_tombstones (Ctx           *ctx,
+                const GpTable *table)
+{
+  const GpColumn *ref;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (table->parent_column == NULL)
+    return FALSE;
+  ref = gp_schema_lookup_column (table, table->parent_column);
+  sql = g_strdup_printf ("SELECT 1 FROM \"%s\" WHERE _status = 'deleted' LIMIT 1", ref->references);
+  stmt = prepare (ctx->db, sql, NULL);
+  if (stmt == NULL)
+    return TRUE;
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
 static gboolean
 flush_pending (PullState  *state,
                TableCtx   *t,
@@ -1581,6 +1672,7 @@ flush_pending (PullState  *state,
   g_autoptr(GPtrArray) bases = NULL;
   sqlite3_stmt *stmt;
   gboolean owned = FALSE;
+  gboolean flag;
   int index = 1;
   int rc;
 
@@ -1628,13 +1720,20 @@ flush_pending (PullState  *state,
     return FALSE;
 
   /* In pull order: the new rows are announced; a record whose row exists (also the second
-   * copy of an id pulled twice) is merged. */
+   * copy of an id pulled twice) is merged. A new row below a record deleted here puts that
+   * deletion in dispute (flag_deleted_ancestor()); that needs a look only when the parent
+   * table holds tombstones at all. */
+  flag = has_tombstones (ctx, table);
   for (guint i = 0; i < pending->len; i++)
     {
       Pending *p = &g_array_index (pending, Pending, i);
 
       if (g_hash_table_remove (inserted, p->id))
-        _gp_store_txn_changed (ctx->txn, table->name, p->id);
+        {
+          _gp_store_txn_changed (ctx->txn, table->name, p->id);
+          if (flag && !flag_deleted_ancestor (state, table, p->record, error))
+            return FALSE;
+        }
       else
         {
           g_autoptr(JsonObject) canonical = canonical_record (table, p->id, p->record);
@@ -1682,9 +1781,14 @@ apply_pulled (PullState   *state,
   return TRUE;
 }
 
+/* Applies the stashed children whose parents are here now. After a paged pull a child stays
+ * stashed until its parent comes: a parent changed while the pages were read falls out of
+ * that pull's snapshot and arrives with the next pull, after its children were delivered
+ * (and only then, since the children are older than the next last_pulled_at). A stashed
+ * child goes when the server reports it (or, by the server's cascade, it) deleted, or when
+ * a one-page pull, a consistent snapshot, still lacks its parent. */
 static gboolean
 retry_orphans (PullState   *state,
-               gboolean     last_page,
                GError     **error)
 {
   Ctx *ctx = &state->ctx;
@@ -1725,14 +1829,6 @@ retry_orphans (PullState   *state,
             return FALSE;
           progress = TRUE;
         }
-    }
-
-  if (last_page)
-    {
-      /* The pull is complete and the parent never came: the server has no such parent for
-       * us, so the child cannot be kept either. */
-      if (!_gp_store_txn_exec (ctx->txn, "DELETE FROM sync_meta WHERE key LIKE 'orphan:%'", error))
-        return FALSE;
     }
   return TRUE;
 }
@@ -1861,8 +1957,22 @@ apply_pull_func (GpStoreTxn  *txn,
         }
     }
 
-  if (!retry_orphans (&state, outcome->next_cursor == NULL, error))
+  if (!retry_orphans (&state, error))
     goto out;
+
+  /* A pull answered in one page is one consistent snapshot of the server: a stashed child
+   * whose parent is still missing after it has none there (a malformed record), and goes.
+   * After the pages of a paged pull it waits on (see retry_orphans()). */
+  if (outcome->next_cursor == NULL)
+    {
+      g_autofree char *cursor = NULL;
+
+      if (!meta_get (state.ctx.db, META_CURSOR, &cursor, error))
+        goto out;
+      if (cursor == NULL
+          && !_gp_store_txn_exec (txn, "DELETE FROM sync_meta WHERE key LIKE 'orphan:%'", error))
+        goto out;
+    }
 
   if (!check_duplicate_numbers (&state, error))
     goto out;
@@ -1903,6 +2013,41 @@ typedef struct
   guint limit;
 } CollectData;
 
+/* Whether the parent of @alias (a row of @table) is held back, as SQL: a parent whose
+ * deletion is in dispute (the server may no longer have it), an invoice held back for billing
+ * time twice, a parent the server has never seen that waits for a decision (a duplicate
+ * number), or a parent held back for one of those reasons further up. A row below such a parent would reach the server without it: an
+ * orphan that other devices drop, and that stays on the server for good. */
+static void
+append_parent_held (GString       *where,
+                    const GpTable *table,
+                    const char    *alias,
+                    guint          depth)
+{
+  const GpColumn *ref;
+  const GpTable *parent;
+  g_autofree char *palias = NULL;
+
+  if (table->parent_column == NULL || depth > 8)
+    {
+      g_string_append (where, "0");
+      return;
+    }
+  ref = gp_schema_lookup_column (table, table->parent_column);
+  parent = gp_schema_lookup_table (ref->references);
+  palias = g_strdup_printf ("p%u", depth);
+  g_string_append_printf (where,
+                          "EXISTS (SELECT 1 FROM \"%s\" %s WHERE %s.id = %s.\"%s\" AND ("
+                          "EXISTS (SELECT 1 FROM conflicts c%u WHERE c%u.table_name = '%s' "
+                          "AND c%u.record_id = %s.id AND c%u.resolved_at IS NULL "
+                          "AND (c%u.kind IN ('remote-delete', 'local-delete', 'double-billed') "
+                          "OR %s._status = 'created')) OR ",
+                          parent->name, palias, palias, alias, table->parent_column,
+                          depth, depth, parent->name, depth, palias, depth, depth, palias);
+  append_parent_held (where, parent, palias, depth + 1);
+  g_string_append (where, "))");
+}
+
 static char *
 pushable_where (const GpTable *table)
 {
@@ -1914,17 +2059,12 @@ pushable_where (const GpTable *table)
                           "t._status IN ('created', 'updated', 'deleted') AND NOT EXISTS (SELECT 1 FROM conflicts c "
                           "WHERE c.table_name = '%s' AND c.record_id = t.id AND c.resolved_at IS NULL)",
                           table->name);
-  /* A child of a record whose deletion is in dispute waits too: the server may no longer
-   * have the parent. So do the lines of an invoice held back for billing time twice. */
+  /* A record below a parent held back waits too (sync-protocol.md: the server may no
+   * longer have the parent, or never had it): see append_parent_held(). */
   if (table->parent_column != NULL)
     {
-      const GpColumn *ref = gp_schema_lookup_column (table, table->parent_column);
-
-      g_string_append_printf (where,
-                              " AND NOT EXISTS (SELECT 1 FROM conflicts p WHERE p.table_name = '%s' "
-                              "AND p.record_id = t.\"%s\" AND p.resolved_at IS NULL "
-                              "AND p.kind IN ('remote-delete', 'local-delete', 'double-billed'))",
-                              ref->references, table->parent_column);
+      g_string_append (where, " AND NOT ");
+      append_parent_held (where, table, "t", 0);
     }
   return g_string_free (g_steal_pointer (&where), FALSE);
 }
@@ -2233,42 +2373,46 @@ write_resolved (Ctx         *ctx,
          && bump_rev (ctx, t, json_object_get_string_member (row->data, "id"), error);
 }
 
-/* Brings back a record the server deleted, with everything below it that is still here.
- * The server lets an old delete win over a later write to the same id (sync-protocol.md
- * P5), so the record comes back as a new record with a fresh id, and so do its children. */
+/* The id a record brought back after a remote delete gets: derived from its old id, so
+ * that devices which each restore the same record bring back one record, not one each
+ * (their values then merge like any two edits). */
+static char *
+restored_id (const char *old_id)
+{
+  g_autofree char *seed = g_strconcat ("gigpilot-restored:", old_id, NULL);
+  g_autofree char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, seed, -1);
+
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+/* The live rows of the subtree of (@table, @id), parents before children. */
 static gboolean
-recreate_with_new_id (Ctx            *ctx,
-                      const GpTable  *table,
-                      const char     *old_id,
-                      const char     *parent_column,
-                      const char     *new_parent,
-                      GError        **error)
+collect_subtree (Ctx            *ctx,
+                 const GpTable  *table,
+                 const char     *id,
+                 GPtrArray      *tables,
+                 GPtrArray      *ids,
+                 GHashTable     *keys,
+                 GError        **error)
 {
   TableCtx *t = ctx_lookup (ctx, table->name);
-  g_autoptr(Row) row = read_row (ctx, t, old_id, error);
-  g_autofree char *new_id = NULL;
-  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(Row) row = read_row (ctx, t, id, error);
 
   if (row == NULL)
     return error == NULL || *error == NULL;
   if (g_str_equal (row->status, "deleted"))
     return TRUE;
 
-  new_id = gp_schema_new_id ();
-  data = copy_object (row->data);
-  json_object_set_string_member (data, "id", new_id);
-  if (parent_column != NULL)
-    json_object_set_string_member (data, parent_column, new_parent);
-  if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
-      || !add_history (ctx, table->name, new_id, NULL, data, "local", error))
-    return FALSE;
+  g_ptr_array_add (tables, (gpointer)table);
+  g_ptr_array_add (ids, g_strdup (id));
+  g_hash_table_add (keys, g_strconcat (table->name, "/", id, NULL));
 
   for (guint i = 0; i < ctx->n_tables; i++)
     {
       const GpTable *child = ctx->tables[i].table;
       const GpColumn *ref;
       g_autofree char *sql = NULL;
-      g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) child_ids = g_ptr_array_new_with_free_func (g_free);
       sqlite3_stmt *stmt;
 
       if (child->parent_column == NULL)
@@ -2280,13 +2424,78 @@ recreate_with_new_id (Ctx            *ctx,
       stmt = prepare (ctx->db, sql, error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_text (stmt, 1, old_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
       while (sqlite3_step (stmt) == SQLITE_ROW)
-        g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+        g_ptr_array_add (child_ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
       sqlite3_finalize (stmt);
-      for (guint j = 0; j < ids->len; j++)
-        if (!recreate_with_new_id (ctx, child, g_ptr_array_index (ids, j), child->parent_column, new_id, error))
+      for (guint j = 0; j < child_ids->len; j++)
+        if (!collect_subtree (ctx, child, g_ptr_array_index (child_ids, j), tables, ids, keys, error))
           return FALSE;
+    }
+  return TRUE;
+}
+
+/* Brings back a record the server deleted, with everything below it that is still here.
+ * The server lets an old delete win over a later write to the same id (sync-protocol.md
+ * P5), so the record comes back under a new id (restored_id()), and so does its subtree.
+ * Every reference inside the subtree follows (a time entry's client as well as its ticket).
+ * If the restored record is here already (another device restored it and we pulled that),
+ * ours is written over it as a local edit. */
+static gboolean
+recreate_with_new_id (Ctx            *ctx,
+                      const GpTable  *table,
+                      const char     *old_id,
+                      GError        **error)
+{
+  g_autoptr(GPtrArray) tables = g_ptr_array_new ();
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (!collect_subtree (ctx, table, old_id, tables, ids, keys, error))
+    return FALSE;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const GpTable *row_table = g_ptr_array_index (tables, i);
+      TableCtx *t = ctx_lookup (ctx, row_table->name);
+      g_autoptr(Row) row = read_row (ctx, t, g_ptr_array_index (ids, i), error);
+      g_autoptr(Row) existing = NULL;
+      g_autofree char *new_id = restored_id (g_ptr_array_index (ids, i));
+      g_autoptr(JsonObject) data = NULL;
+
+      if (row == NULL)
+        return FALSE;
+      data = copy_object (row->data);
+      json_object_set_string_member (data, "id", new_id);
+      for (guint c = 0; c < row_table->n_columns; c++)
+        {
+          const GpColumn *column = &row_table->columns[c];
+          JsonNode *value = json_object_get_member (data, column->name);
+          g_autofree char *key = NULL;
+
+          if (column->references == NULL || value == NULL || !JSON_NODE_HOLDS_VALUE (value)
+              || json_node_get_value_type (value) != G_TYPE_STRING)
+            continue;
+          key = g_strconcat (column->references, "/", json_node_get_string (value), NULL);
+          if (g_hash_table_contains (keys, key))
+            {
+              g_autofree char *mapped = restored_id (json_node_get_string (value));
+
+              json_object_set_string_member (data, column->name, mapped);
+            }
+        }
+
+      existing = read_row (ctx, t, new_id, error);
+      if (existing == NULL && error != NULL && *error != NULL)
+        return FALSE;
+      if (existing != NULL)
+        {
+          if (!write_resolved (ctx, t, existing, data, error))
+            return FALSE;
+        }
+      else if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
+               || !add_history (ctx, row_table->name, new_id, NULL, data, "local", error))
+        return FALSE;
     }
 
   return purge_with_descendants (ctx, table, old_id, NULL, error);
@@ -2322,6 +2531,30 @@ number_taken (Ctx        *ctx,
   taken = sqlite3_step (stmt) == SQLITE_ROW;
   sqlite3_finalize (stmt);
   return taken;
+}
+
+/* Brings back a tombstone that has a server version, as that version. */
+static gboolean
+undelete_cb (Ctx           *ctx,
+             const GpTable *table,
+             const char    *id,
+             const char    *status,
+             gpointer       data,
+             GError       **error)
+{
+  TableCtx *t = ctx_lookup (ctx, table->name);
+  g_autoptr(Row) row = NULL;
+
+  if (g_strcmp0 (status, "deleted") != 0)
+    return TRUE;
+  row = read_row (ctx, t, id, error);
+  if (row == NULL)
+    return error == NULL || *error == NULL;
+  if (row->base == NULL)
+    return TRUE;
+  return add_history (ctx, table->name, id, NULL, row->base, "local", error)
+         && write_row (ctx, t, FALSE, row->base, id, "synced", "", row->base, error)
+         && bump_rev (ctx, t, id, error);
 }
 
 static gboolean
@@ -2383,7 +2616,7 @@ resolve_func (GpStoreTxn  *txn,
 
     case GP_CONFLICT_REMOTE_DELETE:
       if (data->resolution == GP_RESOLUTION_RESTORE || data->resolution == GP_RESOLUTION_KEEP_MINE)
-        ok = recreate_with_new_id (&ctx, t->table, data->id, NULL, NULL, error);
+        ok = recreate_with_new_id (&ctx, t->table, data->id, error);
       else
         ok = purge_with_descendants (&ctx, t->table, data->id, "local", error);
       break;
@@ -2397,9 +2630,13 @@ resolve_func (GpStoreTxn  *txn,
                            _("The server’s version of this record is not known."));
               goto out;
             }
+          /* Taking the server's record back undoes the local delete, including what it took
+           * along: otherwise the tombstones below would still be pushed and delete on the
+           * server what others added or changed there meanwhile. */
           ok = add_history (&ctx, data->table, data->id, NULL, row->base, "local", error)
                && write_row (&ctx, t, FALSE, row->base, data->id, "synced", "", row->base, error)
-               && bump_rev (&ctx, t, data->id, error);
+               && bump_rev (&ctx, t, data->id, error)
+               && foreach_descendant (&ctx, t->table, data->id, undelete_cb, NULL, error);
         }
       else
         ok = TRUE; /* The tombstone stays and is pushed. */

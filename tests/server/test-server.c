@@ -1140,6 +1140,63 @@ test_sync_cascade (void)
   g_assert_null (where_is (p2, "tickets", "otherTicket00001"));
 }
 
+/* Found by the convergence simulation: a record never outlives its parent on the server,
+ * and a delete never takes along what the deleting device has not seen. */
+static void
+test_sync_parent_rules (void)
+{
+  g_autoptr(Account) a = new_account (shared);
+  g_autoptr(Resp) p0 = pull_ok (shared, a, 0);
+  g_autoptr(Resp) p1 = NULL, p2 = NULL, p3 = NULL, p4 = NULL, p5 = NULL, p6 = NULL, p7 = NULL;
+  g_autoptr(Resp) refused_delete = NULL, refused_child = NULL;
+
+  push_ok (shared, a, timestamp_of (p0),
+           "{\"clients\":{\"created\":[{\"id\":\"parentOne0000001\",\"name\":\"One\"},"
+           "{\"id\":\"parentTwo0000001\",\"name\":\"Two\"},{\"id\":\"parentThree00001\",\"name\":\"Three\"}]},"
+           "\"tickets\":{\"created\":[{\"id\":\"kidOfTwo00000001\",\"client_id\":\"parentTwo0000001\",\"title\":\"t\"},"
+           "{\"id\":\"kidOfThree000001\",\"client_id\":\"parentThree00001\",\"title\":\"t\"}]}}");
+  p1 = pull_ok (shared, a, 0);
+
+  /* Deleting a record whose child another device changed since our pull: 409, until we
+   * have pulled that change. */
+  push_ok (shared, a, timestamp_of (p1),
+           "{\"tickets\":{\"updated\":[{\"id\":\"kidOfThree000001\",\"client_id\":\"parentThree00001\",\"title\":\"new\"}]}}");
+  refused_delete = push (shared, a, timestamp_of (p1), "{\"clients\":{\"deleted\":[\"parentThree00001\"]}}");
+  assert_status (refused_delete, 409);
+  p2 = pull_ok (shared, a, timestamp_of (p1));
+  g_assert_nonnull (find_record (p2, "tickets", "kidOfThree000001"));
+  push_ok (shared, a, timestamp_of (p2), "{\"clients\":{\"deleted\":[\"parentThree00001\"]}}");
+
+  /* One push that deletes a parent and updates its child: the child goes too. */
+  p3 = pull_ok (shared, a, 0);
+  push_ok (shared, a, timestamp_of (p3),
+           "{\"clients\":{\"deleted\":[\"parentTwo0000001\"]},"
+           "\"tickets\":{\"updated\":[{\"id\":\"kidOfTwo00000001\",\"client_id\":\"parentTwo0000001\",\"title\":\"x\"}]}}");
+  p4 = pull_ok (shared, a, timestamp_of (p3));
+  g_assert_cmpstr (where_is (p4, "tickets", "kidOfTwo00000001"), ==, "deleted");
+
+  /* A child pushed under a parent deleted since the pusher's pull: 409. */
+  p5 = pull_ok (shared, a, 0);
+  push_ok (shared, a, timestamp_of (p5), "{\"clients\":{\"deleted\":[\"parentOne0000001\"]}}");
+  refused_child = push (shared, a, timestamp_of (p5),
+                        "{\"tickets\":{\"created\":[{\"id\":\"lateKid000000001\",\"client_id\":\"parentOne0000001\",\"title\":\"t\"}]}}");
+  assert_status (refused_child, 409);
+
+  /* Under a parent deleted before the pusher's pull: the delete wins, and the pusher's next
+   * pull says so. */
+  p6 = pull_ok (shared, a, timestamp_of (p5));
+  push_ok (shared, a, timestamp_of (p6),
+           "{\"tickets\":{\"created\":[{\"id\":\"lateKid000000002\",\"client_id\":\"parentOne0000001\",\"title\":\"t\"}]}}");
+  p7 = pull_ok (shared, a, timestamp_of (p6));
+  g_assert_cmpstr (where_is (p7, "tickets", "lateKid000000002"), ==, "deleted");
+  g_clear_pointer (&p7, resp_free);
+  p7 = pull_ok (shared, a, 0);
+  g_assert_null (where_is (p7, "tickets", "lateKid000000002"));
+  g_assert_null (where_is (p7, "tickets", "lateKid000000001"));
+  g_assert_null (where_is (p7, "tickets", "kidOfTwo00000001"));
+  g_assert_null (where_is (p7, "tickets", "kidOfThree000001"));
+}
+
 static void
 test_sync_bodies (void)
 {
@@ -1973,6 +2030,7 @@ main (int   argc,
   g_test_add_func ("/server/sync/upsert-rules", test_sync_upsert_rules);
   g_test_add_func ("/server/sync/conflict", test_sync_conflict);
   g_test_add_func ("/server/sync/delete-rules", test_sync_delete_rules);
+  g_test_add_func ("/server/sync/parent-rules", test_sync_parent_rules);
   g_test_add_func ("/server/sync/tombstones", test_sync_tombstones);
   g_test_add_func ("/server/sync/cascade", test_sync_cascade);
   g_test_add_func ("/server/sync/bodies", test_sync_bodies);

@@ -1089,6 +1089,158 @@ test_progress_and_debounce (Fixture       *f,
   g_signal_handlers_disconnect_by_data (status, texts);
 }
 
+/* Found by the convergence simulation ----------------------------------------------------- */
+
+/* A record two levels below a record deleted on the server waits with it: pushed alone it
+ * would be an orphan on the server. Restored, it comes back with its parents. */
+static void
+test_remote_delete_two_levels (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Parent\"}");
+  g_autofree char *invoice = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GpRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sync_ok (f->a);
+  sync_ok (f->b);
+
+  /* B deletes the client; A, not knowing, adds an invoice and a line to it. */
+  gp_test_delete (f->store_b, "clients", client);
+  sync_ok (f->b);
+  json = g_strdup_printf ("{\"client_id\":\"%s\"}", client);
+  invoice = gp_test_save (f->store_a, "invoices", NULL, json);
+  g_free (json);
+  json = g_strdup_printf ("{\"invoice_id\":\"%s\",\"description\":\"Two levels down\"}", invoice);
+  line = gp_test_save (f->store_a, "invoice_lines", NULL, json);
+  sync_ok (f->a);
+
+  g_assert_cmpuint (n_conflicts (f->store_a), ==, 1);
+  record = gp_test_get (f->store_a, "invoice_lines", line);
+  g_assert_nonnull (record);
+  g_assert_cmpstr (gp_record_get_sync_status (record), ==, "created");
+
+  g_assert_true (gp_test_resolve (f->store_a, "clients", client, GP_RESOLUTION_RESTORE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
+  sync_ok (f->a);
+  sync_ok (f->b);
+  assert_converged (f);
+  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(*) FROM invoice_lines "
+                                                  "WHERE description = 'Two levels down'"), ==, 1);
+  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(*) FROM invoice_lines"), ==, 1);
+}
+
+/* A record added on one device below a record deleted (not yet pushed) on another is not
+ * deleted along unseen: the deleting device gets a local-delete conflict, and taking the
+ * server's record back brings back everything below it. */
+static void
+test_remote_child_under_local_delete (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Kept\"}");
+  g_autofree char *ticket = NULL;
+  g_autofree char *entry = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GError) error = NULL;
+  GpConflict *conflict;
+
+  json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Ticket\"}", client);
+  ticket = gp_test_save (f->store_a, "tickets", NULL, json);
+  sync_ok (f->a);
+  sync_ok (f->b);
+
+  gp_test_delete (f->store_a, "clients", client);
+  g_free (json);
+  json = g_strdup_printf ("{\"ticket_id\":\"%s\",\"started_at\":1000,\"note\":\"Added on B\"}", ticket);
+  entry = gp_test_save (f->store_b, "time_entries", NULL, json);
+  sync_ok (f->b);
+  sync_ok (f->a);
+
+  conflicts = gp_test_conflicts (f->store_a);
+  g_assert_cmpuint (conflicts->len, ==, 1);
+  conflict = g_ptr_array_index (conflicts, 0);
+  g_assert_cmpint (conflict->kind, ==, GP_CONFLICT_LOCAL_DELETE);
+  g_assert_cmpstr (conflict->table, ==, "clients");
+  g_assert_cmpstr (conflict->record_id, ==, client);
+
+  g_assert_true (gp_test_resolve (f->store_a, "clients", client, GP_RESOLUTION_USE_THEIRS, NULL, &error));
+  g_assert_no_error (error);
+  sync_ok (f->a);
+  sync_ok (f->b);
+  assert_converged (f);
+  g_assert_true (exists (f->store_a, "clients", client));
+  g_assert_true (exists (f->store_a, "tickets", ticket));
+  g_assert_true (exists (f->store_a, "time_entries", entry));
+  g_assert_true (exists (f->store_b, "time_entries", entry));
+}
+
+static void
+apply_page (GpStore    *store,
+            const char *json,
+            gint64      last_pulled_at)
+{
+  g_autoptr(GBytes) page = g_bytes_new (json, strlen (json));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GpPullOutcome) outcome = NULL;
+
+  gp_store_sync_apply_pull_async (store, page, last_pulled_at, NULL, result_cb, &result);
+  gp_test_wait_result (&result);
+  outcome = gp_store_sync_apply_pull_finish (store, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (outcome);
+}
+
+/* A parent changed while a paged pull was read falls out of that pull's snapshot and comes
+ * with the next pull; its child, delivered before, waits for it instead of being dropped
+ * (the next pull would never bring the child again). */
+static void
+test_orphan_waits_for_parent (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("gigpilot-orphan-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "store.db", NULL);
+  g_autoptr(GpStore) store = NULL;
+  g_autofree char *cmd = NULL;
+
+  g_assert_no_error (error);
+  store = gp_test_store_open (path);
+  apply_page (store,
+              "{\"changes\":{\"invoice_lines\":{\"created\":[{\"id\":\"line1\",\"invoice_id\":\"inv1\","
+              "\"position\":0,\"description\":\"waits\",\"quantity\":1000,\"unit_price\":5,\"tax_rate\":0,"
+              "\"discount\":0}],\"updated\":[],\"deleted\":[]}},\"timestamp\":100,\"next_cursor\":\"c1\"}", 0);
+  apply_page (store, "{\"changes\":{},\"timestamp\":100}", 0);
+  g_assert_false (exists (store, "invoice_lines", "line1"));
+
+  apply_page (store,
+              "{\"changes\":{\"clients\":{\"created\":[{\"id\":\"cl1\",\"name\":\"C\"}],\"updated\":[],"
+              "\"deleted\":[]},\"invoices\":{\"created\":[{\"id\":\"inv1\",\"client_id\":\"cl1\","
+              "\"status\":\"draft\",\"currency\":\"EUR\",\"kind\":\"invoice\"}],\"updated\":[],\"deleted\":[]}},"
+              "\"timestamp\":200}", 100);
+  g_assert_true (exists (store, "invoice_lines", "line1"));
+
+  /* A stashed child whose deletion is reported goes. */
+  apply_page (store,
+              "{\"changes\":{\"invoice_lines\":{\"created\":[{\"id\":\"line2\",\"invoice_id\":\"inv2\","
+              "\"position\":0,\"quantity\":1000,\"unit_price\":5,\"tax_rate\":0,\"discount\":0}],"
+              "\"updated\":[],\"deleted\":[]}},\"timestamp\":300,\"next_cursor\":\"c2\"}", 200);
+  apply_page (store,
+              "{\"changes\":{\"invoice_lines\":{\"created\":[],\"updated\":[],\"deleted\":[\"line2\"]},"
+              "\"invoices\":{\"created\":[{\"id\":\"inv2\",\"client_id\":\"cl1\",\"status\":\"draft\","
+              "\"currency\":\"EUR\",\"kind\":\"invoice\"}],\"updated\":[],\"deleted\":[]}},\"timestamp\":400}", 300);
+  g_assert_true (exists (store, "invoices", "inv2"));
+  g_assert_false (exists (store, "invoice_lines", "line2"));
+
+  gp_store_close (store);
+  g_assert_finalize_object (g_steal_pointer (&store));
+  cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1108,6 +1260,9 @@ main (int   argc,
   ADD ("/sync-client/kill-mid-push", test_kill_mid_push, NULL);
   ADD ("/sync-client/push-id-reuse", test_push_id_reuse, NULL);
   ADD ("/sync-client/progress-and-debounce", test_progress_and_debounce, NULL);
+  ADD ("/sync-client/remote-delete-two-levels", test_remote_delete_two_levels, NULL);
+  ADD ("/sync-client/remote-child-under-local-delete", test_remote_child_under_local_delete, NULL);
+  g_test_add_func ("/sync-client/orphan-waits-for-parent", test_orphan_waits_for_parent);
 #undef ADD
 
   return g_test_run ();

@@ -451,6 +451,7 @@ typedef struct
   sqlite3_stmt *update_row;
   sqlite3_stmt *delete_row;
   sqlite3_stmt *insert_batch;   /* INSERT_BATCH rows at once, prepared on first use */
+  sqlite3_stmt *same_as_base;   /* prepared on first use */
 } TableCtx;
 
 static void
@@ -461,6 +462,7 @@ table_ctx_clear (TableCtx *ctx)
   g_clear_pointer (&ctx->update_row, sqlite3_finalize);
   g_clear_pointer (&ctx->delete_row, sqlite3_finalize);
   g_clear_pointer (&ctx->insert_batch, sqlite3_finalize);
+  g_clear_pointer (&ctx->same_as_base, sqlite3_finalize);
 }
 
 static gboolean
@@ -1637,6 +1639,41 @@ prepare_insert_batch (Ctx            *ctx,
   return prepare (ctx->db, sql->str, error);
 }
 
+/* Whether the row @id is synced, has no open conflict and its _base is @base_text byte for
+ * byte: then the pulled record is what this device already has (typically its own push
+ * coming back on the next pull), and apply_remote_record would write nothing. A FALSE only
+ * means "merge it". */
+static gboolean
+same_as_base (Ctx         *ctx,
+              TableCtx    *t,
+              const char  *id,
+              const char  *base_text,
+              GError     **error)
+{
+  OpenConflict open;
+  gboolean same;
+
+  if (t->same_as_base == NULL)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM \"%s\" WHERE id = ?1 AND _status = 'synced' "
+                                              "AND _base = ?2", t->table->name);
+
+      t->same_as_base = prepare (ctx->db, sql, error);
+      if (t->same_as_base == NULL)
+        return FALSE;
+    }
+  sqlite3_bind_text (t->same_as_base, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (t->same_as_base, 2, base_text, -1, SQLITE_STATIC);
+  same = sqlite3_step (t->same_as_base) == SQLITE_ROW;
+  sqlite3_reset (t->same_as_base);
+  sqlite3_clear_bindings (t->same_as_base);
+  if (!same || !find_open_conflict (ctx, t->table->name, id, &open, error))
+    return FALSE;
+  same = open.id == 0;
+  open_conflict_clear (&open);
+  return same;
+}
+
 /* Whether the parent table of @table holds any tombstone (the _status index answers). */
 static gboolean
 has_tombstones (Ctx           *ctx,
@@ -1734,6 +1771,10 @@ flush_pending (PullState  *state,
           if (flag && !flag_deleted_ancestor (state, table, p->record, error))
             return FALSE;
         }
+      else if (same_as_base (ctx, t, p->id, g_ptr_array_index (bases, i), error))
+        ;
+      else if (error != NULL && *error != NULL)
+        return FALSE;
       else
         {
           g_autoptr(JsonObject) canonical = canonical_record (table, p->id, p->record);
@@ -2198,6 +2239,47 @@ collect_func (GpStoreTxn  *txn,
 
 /* Marking pushed ------------------------------------------------------------------------------ */
 
+/* The statements mark-pushed runs per row, prepared once per table per command. */
+typedef struct
+{
+  sqlite3_stmt *read_state;
+  sqlite3_stmt *set_synced;
+  sqlite3_stmt *set_base;
+} MarkStmts;
+
+static void
+mark_stmts_clear (MarkStmts *m)
+{
+  g_clear_pointer (&m->read_state, sqlite3_finalize);
+  g_clear_pointer (&m->set_synced, sqlite3_finalize);
+  g_clear_pointer (&m->set_base, sqlite3_finalize);
+}
+
+static gboolean
+mark_stmts_init (MarkStmts      *m,
+                 sqlite3        *db,
+                 const GpTable  *table,
+                 GError        **error)
+{
+  g_autofree char *read_state = g_strdup_printf ("SELECT _status, _rev FROM \"%s\" WHERE id = ?1", table->name);
+  g_autofree char *set_synced = g_strdup_printf ("UPDATE \"%s\" SET _status = 'synced', _changed = '', _base = ?2 "
+                                                 "WHERE id = ?1", table->name);
+  /* Edited while the push was in flight: the server has the pushed version (the new base);
+   * the newer edit stays to be pushed. */
+  g_autofree char *set_base = g_strdup_printf ("UPDATE \"%s\" SET _base = ?2, _status = CASE _status "
+                                               "WHEN 'created' THEN 'updated' ELSE _status END WHERE id = ?1",
+                                               table->name);
+
+  if ((m->read_state = prepare (db, read_state, error)) == NULL
+      || (m->set_synced = prepare (db, set_synced, error)) == NULL
+      || (m->set_base = prepare (db, set_base, error)) == NULL)
+    {
+      mark_stmts_clear (m);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 mark_pushed_func (GpStoreTxn  *txn,
                   gpointer     user_data,
@@ -2205,6 +2287,7 @@ mark_pushed_func (GpStoreTxn  *txn,
 {
   GpPushBatch *batch = user_data;
   Ctx ctx = { 0 };
+  MarkStmts stmts[G_N_ELEMENTS (ctx.tables)] = { { 0 } };
   gboolean ok = TRUE;
 
   if (!ctx_init (&ctx, txn, error))
@@ -2214,19 +2297,39 @@ mark_pushed_func (GpStoreTxn  *txn,
     {
       PushEntry *entry = &g_array_index (batch->entries, PushEntry, i);
       TableCtx *t = ctx_lookup (&ctx, entry->table->name);
-      g_autofree char *sql = NULL;
+      MarkStmts *m = &stmts[t - ctx.tables];
+      g_autofree char *status = NULL;
       sqlite3_stmt *stmt;
-      g_autoptr(Row) row = read_row (&ctx, t, entry->id, error);
+      gint64 rev = 0;
+      int rc;
 
-      if (row == NULL)
+      if (m->read_state == NULL && !mark_stmts_init (m, ctx.db, t->table, error))
         {
-          ok = error == NULL || *error == NULL;
+          ok = FALSE;
+          break;
+        }
+
+      sqlite3_bind_text (m->read_state, 1, entry->id, -1, SQLITE_STATIC);
+      rc = sqlite3_step (m->read_state);
+      if (rc == SQLITE_ROW)
+        {
+          status = g_strdup ((const char *)sqlite3_column_text (m->read_state, 0));
+          rev = sqlite3_column_int64 (m->read_state, 1);
+        }
+      sqlite3_reset (m->read_state);
+      if (rc != SQLITE_ROW)
+        {
+          if (rc != SQLITE_DONE)
+            {
+              _gp_store_set_sqlite_error (error, ctx.db, rc, "read row");
+              ok = FALSE;
+            }
           continue;
         }
 
       if (g_str_equal (entry->status, "deleted"))
         {
-          if (g_str_equal (row->status, "deleted"))
+          if (g_str_equal (status, "deleted"))
             {
               /* Its children went with it on the server (and were tombstones here). */
               ok = purge_with_descendants (&ctx, t->table, entry->id, NULL, error);
@@ -2234,8 +2337,9 @@ mark_pushed_func (GpStoreTxn  *txn,
           else
             {
               /* Restored (undone) while the delete was on its way: it has to be created again. */
-              sql = g_strdup_printf ("UPDATE \"%s\" SET _status = 'created', _base = NULL, _changed = '' "
-                                     "WHERE id = ?1", t->table->name);
+              g_autofree char *sql = g_strdup_printf ("UPDATE \"%s\" SET _status = 'created', _base = NULL, "
+                                                      "_changed = '' WHERE id = ?1", t->table->name);
+
               stmt = prepare (ctx.db, sql, error);
               ok = stmt != NULL;
               if (ok)
@@ -2249,28 +2353,17 @@ mark_pushed_func (GpStoreTxn  *txn,
           continue;
         }
 
-      if (row->rev == entry->rev)
-        sql = g_strdup_printf ("UPDATE \"%s\" SET _status = 'synced', _changed = '', _base = ?2 "
-                               "WHERE id = ?1", t->table->name);
-      else
-        /* Edited while the push was in flight: the server has the pushed version (the new
-         * base); the newer edit stays to be pushed. */
-        sql = g_strdup_printf ("UPDATE \"%s\" SET _base = ?2, _status = CASE _status "
-                               "WHEN 'created' THEN 'updated' ELSE _status END WHERE id = ?1",
-                               t->table->name);
-      stmt = prepare (ctx.db, sql, error);
-      ok = stmt != NULL;
-      if (ok)
-        {
-          sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 2, entry->raw, -1, SQLITE_TRANSIENT);
-          ok = step_done (ctx.db, stmt, error);
-          sqlite3_finalize (stmt);
-        }
+      stmt = rev == entry->rev ? m->set_synced : m->set_base;
+      sqlite3_bind_text (stmt, 1, entry->id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, entry->raw, -1, SQLITE_STATIC);
+      ok = step_done (ctx.db, stmt, error);
+      sqlite3_clear_bindings (stmt);
       _gp_store_txn_changed (txn, t->table->name, entry->id);
     }
 
   ok = ok && meta_set (ctx.db, META_PUSH_ID, NULL, error) && meta_set (ctx.db, META_PUSH_CHECKSUM, NULL, error);
+  for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
+    mark_stmts_clear (&stmts[i]);
   ctx_clear (&ctx);
   return ok;
 }

@@ -261,12 +261,13 @@ typedef struct
 
 /* Checkpoints: SQLite's automatic checkpoint runs inside the commit that fills the WAL past
  * 1000 pages, so now and then a user's edit would wait for the WAL to be copied back and the
- * database file to be synced. Instead the store thread checkpoints (PASSIVE) once no command
- * has come for CHECKPOINT_IDLE_USEC, and right after a command only when the WAL has grown
- * past CHECKPOINT_MAX_PAGES (a long burst of writes with no pause, e.g. a big first sync).
- * Durability is unchanged: every commit is synced to the WAL (synchronous=FULL). */
+ * database file to be synced. Instead a checkpointer thread with a connection of its own runs
+ * PASSIVE checkpoints, which never block the store thread's readers and writers. The store
+ * thread asks for one once no command has come for CHECKPOINT_IDLE_USEC, or after a command
+ * that left more than CHECKPOINT_MAX_PAGES in the WAL (a long burst of writes, e.g. a big
+ * first sync). Durability is unchanged: every commit is synced to the WAL (synchronous=FULL). */
 #define CHECKPOINT_IDLE_USEC (250 * 1000)
-#define CHECKPOINT_MAX_PAGES 8000
+#define CHECKPOINT_MAX_PAGES 1000
 
 struct _GpStore
 {
@@ -280,7 +281,14 @@ struct _GpStore
 
   /* Store thread only */
   sqlite3      *db;
-  int           wal_pages;      /* frames in the WAL since the last checkpoint */
+  int           wal_pages;      /* frames in the WAL since the last checkpoint request */
+
+  /* The checkpointer thread and its own connection (see CHECKPOINT_IDLE_USEC) */
+  GThread      *ckpt_thread;
+  GMutex        ckpt_lock;
+  GCond         ckpt_cond;
+  gboolean      ckpt_requested; /* under ckpt_lock */
+  gboolean      ckpt_quit;      /* under ckpt_lock */
 
   /* Finished commands on their way to the main context */
   GMutex        completions_lock;
@@ -653,11 +661,71 @@ wal_committed_cb (void       *user_data,
   return SQLITE_OK;
 }
 
+/* Checkpointer thread. Its connection never checkpoints on close: the store's own
+ * connection, closed last, does the final one. */
+static gpointer
+checkpointer_main (gpointer user_data)
+{
+  /* Borrowed: close_db() joins this thread. */
+  GpStore *self = user_data;
+  sqlite3 *db = NULL;
+
+  g_mutex_lock (&self->ckpt_lock);
+  for (;;)
+    {
+      int rc;
+
+      while (!self->ckpt_requested && !self->ckpt_quit)
+        g_cond_wait (&self->ckpt_cond, &self->ckpt_lock);
+      if (self->ckpt_quit)
+        break;
+      self->ckpt_requested = FALSE;
+      g_mutex_unlock (&self->ckpt_lock);
+
+      if (db == NULL)
+        {
+          rc = sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+          if (rc == SQLITE_OK)
+            sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+          else
+            {
+              g_debug ("Checkpointer: opening %s: %s", self->path, sqlite3_errstr (rc));
+              g_clear_pointer (&db, sqlite3_close);
+            }
+        }
+      if (db != NULL)
+        {
+          rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+          if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            g_debug ("Checkpoint of %s: %s", self->path, sqlite3_errmsg (db));
+        }
+
+      g_mutex_lock (&self->ckpt_lock);
+    }
+  g_mutex_unlock (&self->ckpt_lock);
+
+  g_clear_pointer (&db, sqlite3_close);
+  return NULL;
+}
+
+static void
+stop_checkpointer (GpStore *self)
+{
+  if (self->ckpt_thread == NULL)
+    return;
+  g_mutex_lock (&self->ckpt_lock);
+  self->ckpt_quit = TRUE;
+  g_cond_signal (&self->ckpt_cond);
+  g_mutex_unlock (&self->ckpt_lock);
+  g_clear_pointer (&self->ckpt_thread, g_thread_join);
+}
+
 static void
 close_db (GpStore *self)
 {
   assert_store_thread (self);
 
+  stop_checkpointer (self);
   if (self->db != NULL)
     {
       int rc = sqlite3_close (self->db);
@@ -860,6 +928,9 @@ open_db (GpStore  *self,
   /* Replaces SQLite's automatic checkpoint (see CHECKPOINT_IDLE_USEC). */
   self->wal_pages = 0;
   sqlite3_wal_hook (self->db, wal_committed_cb, self);
+  self->ckpt_quit = FALSE;
+  self->ckpt_requested = FALSE;
+  self->ckpt_thread = g_thread_new ("gp-store-ckpt", checkpointer_main, self);
 
   if (!exec_sql (self->db,
                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
@@ -1055,21 +1126,19 @@ run_txn (GpStore *self,
   g_hash_table_unref (txn.changes);
 }
 
+/* Store thread: hands the WAL to the checkpointer, without waiting for it. */
 static void
-checkpoint (GpStore *self)
+request_checkpoint (GpStore *self)
 {
-  int log_frames = 0, checkpointed = 0;
-  int rc;
-
   assert_store_thread (self);
 
-  if (self->db == NULL || self->wal_pages == 0)
+  self->wal_pages = 0;
+  if (self->ckpt_thread == NULL)
     return;
-  rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-    g_debug ("Checkpoint of %s: %s", self->path, sqlite3_errmsg (self->db));
-  /* Frames a reader still needed stay for the next idle moment. */
-  self->wal_pages = rc == SQLITE_OK && checkpointed < log_frames ? log_frames - checkpointed : 0;
+  g_mutex_lock (&self->ckpt_lock);
+  self->ckpt_requested = TRUE;
+  g_cond_signal (&self->ckpt_cond);
+  g_mutex_unlock (&self->ckpt_lock);
 }
 
 static gpointer
@@ -1084,13 +1153,13 @@ store_thread_main (gpointer user_data)
       CommandKind kind;
 
       if (self->wal_pages >= CHECKPOINT_MAX_PAGES)
-        checkpoint (self);
+        request_checkpoint (self);
       if (self->wal_pages > 0)
         {
           command = g_async_queue_timeout_pop (self->queue, CHECKPOINT_IDLE_USEC);
           if (command == NULL)
             {
-              checkpoint (self);
+              request_checkpoint (self);
               continue;
             }
         }
@@ -1750,6 +1819,8 @@ gp_store_finalize (GObject *object)
 
   g_queue_clear_full (&self->completions, (GDestroyNotify)completion_free);
   g_mutex_clear (&self->completions_lock);
+  g_mutex_clear (&self->ckpt_lock);
+  g_cond_clear (&self->ckpt_cond);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -1858,4 +1929,6 @@ gp_store_init (GpStore *self)
   self->queue = g_async_queue_new ();
   g_mutex_init (&self->completions_lock);
   g_queue_init (&self->completions);
+  g_mutex_init (&self->ckpt_lock);
+  g_cond_init (&self->ckpt_cond);
 }

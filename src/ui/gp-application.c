@@ -47,6 +47,23 @@ static void load_account (GpApplication *self);
 static void create_sync_client (GpApplication *self);
 static void update_signed_in (GpApplication *self);
 
+/* For build-aux/bench (GIGPILOT_BENCH_FIRST_FRAME set): the monotonic time of the main
+ * window's first painted frame, on stderr. */
+static void
+first_frame_painted_cb (GdkFrameClock *clock,
+                        gpointer       user_data)
+{
+  g_printerr ("first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  g_signal_handlers_disconnect_by_func (clock, first_frame_painted_cb, user_data);
+}
+
+static void
+window_realized_cb (GtkWidget *window)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint",
+                    G_CALLBACK (first_frame_painted_cb), NULL);
+}
+
 static void
 present_main_window (GpApplication *self)
 {
@@ -64,6 +81,14 @@ present_main_window (GpApplication *self)
     window = GTK_WINDOW (gp_window_new (self));
 
   gtk_window_present (window);
+
+  if (g_getenv ("GIGPILOT_BENCH_FIRST_FRAME") != NULL)
+    {
+      if (gtk_widget_get_realized (GTK_WIDGET (window)))
+        window_realized_cb (GTK_WIDGET (window));
+      else
+        g_signal_connect (window, "realize", G_CALLBACK (window_realized_cb), NULL);
+    }
 }
 
 static void

@@ -10,7 +10,8 @@
  *   edit-ack   one local edit, gp_store_save_async() to its callback (the commit is
  *              durable: WAL + synchronous=FULL), N edits one after the other;
  *   list       100k invoices through GpRecordList: first load, re-sorts and re-filters
- *              (each until the model has settled), and the longest main-loop stall.
+ *              (each until the model has settled), the longest main-loop stall and the
+ *              process's peak memory with the list loaded.
  *
  * Prints one "name value unit" line per figure. */
 
@@ -43,6 +44,19 @@ percentile (GArray *values,
   g_array_sort (values, compare_i64);
   i = (guint) MIN (values->len - 1, (p / 100.0) * values->len);
   return g_array_index (values, gint64, i) / 1000.0;
+}
+
+/* The process's peak resident memory (VmHWM). */
+static double
+peak_rss_mib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmHWM:")) == NULL)
+    return 0;
+  return g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
 }
 
 static void
@@ -121,6 +135,8 @@ bench_list (const char *path,
           gp_record_list_set_sort (list, sorts[i], (round + i) % 2);
           wait_settled (list);
           us = g_get_monotonic_time () - start;
+          if (g_getenv ("GP_BENCH_VERBOSE"))
+            fprintf (stderr, "sort %s: %.1f ms\n", sorts[i], us / 1000.0);
           g_array_append_val (ops, us);
         }
       for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
@@ -131,6 +147,9 @@ bench_list (const char *path,
           gp_record_list_set_filter_text (list, filters[i]);
           wait_settled (list);
           us = g_get_monotonic_time () - start;
+          if (g_getenv ("GP_BENCH_VERBOSE"))
+            fprintf (stderr, "filter '%s': %.1f ms (%u rows)\n", filters[i], us / 1000.0,
+                     g_list_model_get_n_items (G_LIST_MODEL (list)));
           g_array_append_val (ops, us);
         }
     }
@@ -141,6 +160,7 @@ bench_list (const char *path,
   printf ("list_sort_filter_p95 %.1f ms\n", percentile (ops, 95));
   printf ("list_main_loop_stall_max %.1f ms\n", ticker.max_wall / 1000.0);
   printf ("list_main_thread_cpu_max %.1f ms\n", ticker.max_cpu / 1000.0);
+  printf ("list_peak_rss_100k %.1f MiB\n", peak_rss_mib ());
 }
 
 int

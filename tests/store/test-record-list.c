@@ -458,6 +458,86 @@ test_random_burst (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&list));
 }
 
+/* The same burst while the sort and filter keep changing: reloads take records from the
+ * list's pool while writes drop them from it and refetches put new ones in. At the end
+ * the list equals the query, and lookup() finds exactly the listed records. */
+static void
+test_random_burst_reloads (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GpRecordList) list = gp_record_list_new (f->store, "clients");
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr(GpQuery) query = gp_query_new ("clients");
+  g_autoptr(GPtrArray) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *sorts[] = { "hourly_rate", "name", "email" };
+  const char *filters[] = { "keep", NULL, "o" };
+  guint sort = 0, filter = 0;
+  Outstanding outstanding = { 0 };
+
+  wait_loaded (list);
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("r%u", g_rand_int_range (rand, 0, 80));
+      guint op = g_rand_int_range (rand, 0, 10);
+
+      outstanding.pending++;
+      if (op < 8)
+        {
+          g_autofree char *json =
+            g_strdup_printf ("{\"name\": \"%s %u\", \"email\": \"%u@x.test\", \"hourly_rate\": %u}",
+                             g_rand_boolean (rand) ? "keep" : "drop", i, g_rand_int_range (rand, 0, 50),
+                             g_rand_int_range (rand, 0, 20));
+          g_autoptr(JsonObject) fields = gp_test_json (json);
+
+          gp_store_save_async (f->store, "clients", id, fields, NULL, done_cb, &outstanding);
+        }
+      else
+        gp_store_delete_async (f->store, "clients", id, NULL, done_cb, &outstanding);
+
+      if (i % 23 == 0)
+        {
+          sort = g_rand_int_range (rand, 0, G_N_ELEMENTS (sorts));
+          filter = g_rand_int_range (rand, 0, G_N_ELEMENTS (filters));
+          gp_record_list_set_sort (list, sorts[sort], g_rand_boolean (rand));
+          gp_record_list_set_filter_text (list, filters[filter]);
+        }
+      if (i % 7 == 0)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  gp_record_list_set_sort (list, sorts[sort], FALSE);
+  while (outstanding.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+  wait_loaded (list);
+  settle ();
+
+  gp_query_set_filter_text (query, filters[filter]);
+  gp_query_set_order (query, sorts[sort], FALSE);
+  expected = gp_test_query (f->store, query, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (expected->len, ==, g_list_model_get_n_items (G_LIST_MODEL (list)));
+  for (guint i = 0; i < expected->len; i++)
+    {
+      g_autoptr(GpRecord) item = g_list_model_get_item (G_LIST_MODEL (list), i);
+      GpRecord *want = g_ptr_array_index (expected, i);
+
+      g_assert_cmpstr (gp_record_get_id (item), ==, gp_record_get_id (want));
+      g_assert_true (json_object_equal (gp_record_get_fields (item), gp_record_get_fields (want)));
+      g_assert_true (gp_record_list_lookup (list, gp_record_get_id (want)) == item);
+    }
+  for (guint i = 0; i < 80; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("r%u", i);
+      gboolean listed = FALSE;
+
+      for (guint j = 0; j < expected->len && !listed; j++)
+        listed = g_strcmp0 (gp_record_get_id (g_ptr_array_index (expected, j)), id) == 0;
+      if (!listed)
+        g_assert_null (gp_record_list_lookup (list, id));
+    }
+  g_assert_finalize_object (g_steal_pointer (&list));
+}
+
 /* 100k rows: loading, one change, and a new filter. In each phase the main thread may never
  * work 50 ms at a stretch, and the main loop must keep ticking within 50 ms; the latter gets
  * three attempts because a machine loaded by other builds can deschedule the test. */
@@ -562,6 +642,7 @@ main (int   argc,
   ADD ("/record-list/filter-and-where", test_filter_and_where);
   ADD ("/record-list/one-emission-per-batch", test_one_emission_per_batch);
   ADD ("/record-list/random-burst", test_random_burst);
+  ADD ("/record-list/random-burst-reloads", test_random_burst_reloads);
   ADD ("/record-list/large", test_large);
 #undef ADD
 

@@ -204,4 +204,7 @@ try:
 finally:
     app.quit()
 
-sys.exit(t.done())
+rc = t.done()
+if rc == 0:  # the screenshots are in SCREENSHOT_DIR; keep the logs and files only on failure
+    shutil.rmtree(tmp, ignore_errors=True)
+sys.exit(rc)

@@ -2543,39 +2543,110 @@ recreate_with_new_id (Ctx            *ctx,
   g_autoptr(GPtrArray) tables = g_ptr_array_new ();
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) superseded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (!collect_subtree (ctx, table, old_id, tables, ids, keys, error))
     return FALSE;
+
+  /* Where each record goes. One the server has had comes back under restored_id(); one
+   * below the root that never reached this device from the server (made here, perhaps by
+   * an earlier restore) keeps its id and only follows its parent, so that devices which
+   * restore in a different order still meet in the same records. */
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const GpTable *row_table = g_ptr_array_index (tables, i);
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(Row) row = read_row (ctx, ctx_lookup (ctx, row_table->name), id, error);
+      char *key = g_strconcat (row_table->name, "/", id, NULL);
+
+      if (row == NULL)
+        {
+          g_free (key);
+          return FALSE;
+        }
+      if (i > 0 && row->base == NULL)
+        {
+          g_hash_table_add (kept, g_strdup (key));
+          g_hash_table_insert (targets, key, g_strdup (id));
+        }
+      else
+        g_hash_table_insert (targets, key, restored_id (id));
+    }
+
+  /* A record whose restored copy is in the subtree too (restored before, and both came
+   * along) is not restored a second time: its copy is, with its local changes on top, and
+   * what pointed at the record points at where the copy goes. */
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const GpTable *row_table = g_ptr_array_index (tables, i);
+      g_autofree char *copy_id = restored_id (g_ptr_array_index (ids, i));
+      g_autofree char *copy_key = g_strconcat (row_table->name, "/", copy_id, NULL);
+      g_autofree char *own_key = g_strconcat (row_table->name, "/", (const char *)g_ptr_array_index (ids, i), NULL);
+
+      if (!g_hash_table_contains (keys, copy_key))
+        continue;
+      g_hash_table_insert (targets, g_strdup (own_key), g_strdup (g_hash_table_lookup (targets, copy_key)));
+      g_hash_table_insert (superseded, g_steal_pointer (&copy_key), g_strdup (g_ptr_array_index (ids, i)));
+    }
 
   for (guint i = 0; i < ids->len; i++)
     {
       const GpTable *row_table = g_ptr_array_index (tables, i);
       TableCtx *t = ctx_lookup (ctx, row_table->name);
-      g_autoptr(Row) row = read_row (ctx, t, g_ptr_array_index (ids, i), error);
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(Row) row = read_row (ctx, t, id, error);
       g_autoptr(Row) existing = NULL;
-      g_autofree char *new_id = restored_id (g_ptr_array_index (ids, i));
+      g_autofree char *key = g_strconcat (row_table->name, "/", id, NULL);
+      g_autofree char *copy_id = restored_id (id);
+      g_autofree char *copy_key = g_strconcat (row_table->name, "/", copy_id, NULL);
+      const char *new_id = g_hash_table_lookup (targets, key);
+      const char *original = g_hash_table_lookup (superseded, key);
       g_autoptr(JsonObject) data = NULL;
 
       if (row == NULL)
         return FALSE;
+      if (g_hash_table_contains (keys, copy_key))
+        continue; /* superseded by its copy */
       data = copy_object (row->data);
+      if (original != NULL)
+        {
+          g_autoptr(Row) older = read_row (ctx, t, original, error);
+          g_auto(GStrv) changed = older && older->changed ? g_strsplit (older->changed, ",", -1) : NULL;
+
+          if (older == NULL && error != NULL && *error != NULL)
+            return FALSE;
+          for (guint c = 0; changed != NULL && changed[c] != NULL; c++)
+            if (*changed[c] != '\0' && json_object_has_member (older->data, changed[c]))
+              json_object_set_member (data, changed[c],
+                                      json_node_copy (json_object_get_member (older->data, changed[c])));
+        }
       json_object_set_string_member (data, "id", new_id);
       for (guint c = 0; c < row_table->n_columns; c++)
         {
           const GpColumn *column = &row_table->columns[c];
           JsonNode *value = json_object_get_member (data, column->name);
-          g_autofree char *key = NULL;
+          g_autofree char *ref_key = NULL;
+          const char *mapped;
 
           if (column->references == NULL || value == NULL || !JSON_NODE_HOLDS_VALUE (value)
               || json_node_get_value_type (value) != G_TYPE_STRING)
             continue;
-          key = g_strconcat (column->references, "/", json_node_get_string (value), NULL);
-          if (g_hash_table_contains (keys, key))
-            {
-              g_autofree char *mapped = restored_id (json_node_get_string (value));
+          ref_key = g_strconcat (column->references, "/", json_node_get_string (value), NULL);
+          mapped = g_hash_table_lookup (targets, ref_key);
+          if (mapped != NULL)
+            json_object_set_string_member (data, column->name, mapped);
+        }
 
-              json_object_set_string_member (data, column->name, mapped);
-            }
+      if (g_hash_table_contains (kept, key))
+        {
+          /* Stays where it is, with its parent's new id: still to be pushed as it was. */
+          if (!add_history (ctx, row_table->name, id, row->data, data, "local", error)
+              || !write_row (ctx, t, FALSE, data, id, row->status, row->changed, NULL, error)
+              || !bump_rev (ctx, t, id, error))
+            return FALSE;
+          continue;
         }
 
       existing = read_row (ctx, t, new_id, error);
@@ -2591,6 +2662,17 @@ recreate_with_new_id (Ctx            *ctx,
         return FALSE;
     }
 
+  /* The old records go, children first; the ones that kept their id stay. */
+  for (guint i = ids->len; i-- > 1;)
+    {
+      const GpTable *row_table = g_ptr_array_index (tables, i);
+      g_autofree char *key = g_strconcat (row_table->name, "/", (const char *)g_ptr_array_index (ids, i), NULL);
+
+      if (!g_hash_table_contains (kept, key)
+          && row_exists (ctx, row_table->name, g_ptr_array_index (ids, i))
+          && !purge_with_descendants (ctx, row_table, g_ptr_array_index (ids, i), NULL, error))
+        return FALSE;
+    }
   return purge_with_descendants (ctx, table, old_id, NULL, error);
 }
 

@@ -14,6 +14,7 @@
 
 #include "gp-error.h"
 #include "gp-schema.h"
+#include "gp-store-time.h"
 #include "gp-sync-test-utils.h"
 
 /* Convergence under faults: a seeded simulation of many devices of one account, each a real
@@ -398,7 +399,7 @@ typedef struct
   GHashTable *parents;         /* "table/id" -> "table/id" of its parent */
 
   /* Figures */
-  guint creates, edits, deletes, rejected, not_found;
+  guint creates, edits, deletes, billings, rejected, not_found;
   guint sync_requests, sync_ok, sync_failed;
   guint resolved[8];
   guint restarts;
@@ -680,6 +681,35 @@ add_untracked (Sim         *sim,
     }
 }
 
+/* Turns a client's unbilled time into an invoice, as the app's "Invoice time" does; two
+ * devices may bill the same time while apart (a double-billed conflict). */
+static void
+bill_time (Sim    *sim,
+           Device *device)
+{
+  g_autoptr(GPtrArray) clients = store_list (device->store, "clients");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *invoice = NULL;
+  GpRecord *client = pick (sim, clients);
+
+  if (client == NULL)
+    return;
+  gp_store_invoice_time_async (device->store, gp_record_get_id (client), 0, G_MAXINT64, NULL,
+                               result_cb, &result);
+  gp_test_wait_result (&result);
+  invoice = gp_store_invoice_time_finish (device->store, result, &error);
+  if (invoice == NULL)
+    {
+      if (!expected_refusal (sim, error))
+        fail (sim, "step %u: device %u: billing the time of %s: %s", sim->step, device->index,
+              gp_record_get_id (client), error->message);
+      return;
+    }
+  sim->billings++;
+  g_hash_table_replace (sim->parents, key_of ("invoices", invoice), key_of ("clients", gp_record_get_id (client)));
+}
+
 static void
 do_write (Sim    *sim,
           Device *device)
@@ -734,7 +764,13 @@ do_write (Sim    *sim,
           json_object_set_string_member (fields, "number", number);
         }
       if (strcmp (plan->name, "time_entries") == 0)
-        json_object_set_int_member (fields, "started_at", new_int_token (sim));
+        {
+          gint64 started = new_int_token (sim);
+
+          /* Finished, so it can be billed. */
+          json_object_set_int_member (fields, "started_at", started);
+          json_object_set_int_member (fields, "ended_at", started + 3600000);
+        }
       if (strcmp (plan->name, "payments") == 0)
         {
           g_autofree char *paid = random_date (sim);
@@ -1162,8 +1198,8 @@ compare_ids (gconstpointer a,
                  json_object_get_string_member (*(JsonObject **)b, "id"));
 }
 
-/* The server's data in gp_test_dump()'s form; also checks each id comes once, and fills
- * @values (value -> "table/id/field") and @live ("table/id"). */
+/* The server's data in gp_test_dump()'s form; also checks each id comes once and no value
+ * is in two records of one column, and fills @values (value -> where) and @live. */
 static char *
 dump_server (Sim        *sim,
              JsonObject *pull,
@@ -1171,6 +1207,7 @@ dump_server (Sim        *sim,
              GHashTable *live)
 {
   g_autoptr(GString) dump = g_string_new (NULL);
+  g_autoptr(GHashTable) slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   JsonObject *changes = json_object_get_object_member (pull, "changes");
   const GpTable *tables;
   guint n_tables;
@@ -1213,13 +1250,25 @@ dump_server (Sim        *sim,
               quote_into (dump, node);
               if (is_followed_value (text))
                 {
+                  /* A value in two records of one column is a duplicate (billing copies a
+                   * rate or a title into a line: other columns). */
                   g_autofree char *where = g_strdup_printf ("%s/%s/%s", tables[i].name, id,
                                                             tables[i].columns[c].name);
-                  const char *before = g_hash_table_lookup (values, text);
+                  g_autofree char *slot = g_strdup_printf ("%s/%s/%s", tables[i].name,
+                                                           tables[i].columns[c].name, text);
+                  const char *before = g_hash_table_lookup (slots, slot);
+                  Write *write = g_hash_table_lookup (sim->writes, text);
 
-                  if (before != NULL)
+                  /* Only where the value was written: billing copies a client's rate into
+                   * every line it makes. */
+                  if (write != NULL && (strcmp (write->table, tables[i].name) != 0
+                                        || strcmp (write->field, tables[i].columns[c].name) != 0))
+                    before = NULL;
+                  else if (before != NULL)
                     fail (sim, "duplicated: the value %s is in %s and in %s", text, before, where);
                   else
+                    g_hash_table_insert (slots, g_steal_pointer (&slot), g_strdup (where));
+                  if (!g_hash_table_contains (values, text))
                     g_hash_table_insert (values, g_strdup (text), g_steal_pointer (&where));
                 }
             }
@@ -1483,8 +1532,10 @@ run_seed (guint32 seed,
       if (sim->restart_at != 0 && sim->step >= sim->restart_at)
         ensure_server (sim);
 
-      if (r < 520)
+      if (r < 505)
         do_write (sim, device);
+      else if (r < 520)
+        bill_time (sim, device);
       else if (r < 650)
         request_sync (sim, device);
       else if (r < 700)
@@ -1531,18 +1582,18 @@ run_seed (guint32 seed,
         refused_down += proxy->refused_down;
         g_mutex_unlock (&proxy->lock);
       }
-    g_test_message ("seed %u (%s): %u steps, %u devices: %u creates, %u edits, %u deletes, %u refused by "
+    g_test_message ("seed %u (%s): %u steps, %u devices: %u creates, %u edits, %u deletes, %u billings, %u refused by "
                     "the store, %u on records a sync removed; %u syncs (%u failed); faults: %u drop-before, "
                     "%u drop-after, %u delay, %u truncate, %u while offline, %u while the server was down; "
                     "%u server restarts; conflicts resolved: %u edit, %u remote-delete, %u local-delete, "
-                    "%u duplicate-number; %u closing rounds",
-                    seed, sim->backend, steps, n_devices, sim->creates, sim->edits, sim->deletes,
+                    "%u duplicate-number, %u double-billed; %u closing rounds",
+                    seed, sim->backend, steps, n_devices, sim->creates, sim->edits, sim->deletes, sim->billings,
                     sim->rejected, sim->not_found, sim->sync_requests, sim->sync_failed,
                     faults[FAULT_DROP_BEFORE], faults[FAULT_DROP_AFTER], faults[FAULT_DELAY],
                     faults[FAULT_TRUNCATE], refused_offline, refused_down, sim->restarts,
                     sim->resolved[GP_CONFLICT_EDIT], sim->resolved[GP_CONFLICT_REMOTE_DELETE],
                     sim->resolved[GP_CONFLICT_LOCAL_DELETE], sim->resolved[GP_CONFLICT_DUPLICATE_NUMBER],
-                    sim->end_rounds);
+                    sim->resolved[GP_CONFLICT_DOUBLE_BILLED], sim->end_rounds);
     totals.runs++;
     totals.steps += steps;
     totals.writes += sim->creates + sim->edits + sim->deletes;
@@ -1677,11 +1728,12 @@ main (int   argc,
   g_test_message ("in all: %u seeds, %u steps, %u writes, %u syncs (%u failed), faults: %u drop-before, "
                   "%u drop-after, %u delay, %u truncate, %u refused offline, %u refused while the server was "
                   "down; %u server restarts; conflicts resolved: %u edit, %u remote-delete, %u local-delete, "
-                  "%u duplicate-number",
+                  "%u duplicate-number, %u double-billed",
                   totals.runs, totals.steps, totals.writes, totals.syncs, totals.syncs_failed,
                   totals.faults[FAULT_DROP_BEFORE], totals.faults[FAULT_DROP_AFTER], totals.faults[FAULT_DELAY],
                   totals.faults[FAULT_TRUNCATE], totals.refused_offline, totals.refused_down, totals.restarts,
                   totals.resolved[GP_CONFLICT_EDIT], totals.resolved[GP_CONFLICT_REMOTE_DELETE],
-                  totals.resolved[GP_CONFLICT_LOCAL_DELETE], totals.resolved[GP_CONFLICT_DUPLICATE_NUMBER]);
+                  totals.resolved[GP_CONFLICT_LOCAL_DELETE], totals.resolved[GP_CONFLICT_DUPLICATE_NUMBER],
+                  totals.resolved[GP_CONFLICT_DOUBLE_BILLED]);
   return rc;
 }

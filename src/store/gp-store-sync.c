@@ -1067,7 +1067,7 @@ typedef struct
   Ctx ctx;
   guint n_conflicts;
   GPtrArray *invoice_ids;
-  gboolean batching;     /* the table being applied had no rows when the page came */
+  gboolean batching;     /* the table being applied held only synced rows when the page came */
 } PullState;
 
 /* A remote record landing below a record deleted here (a new child, or an edit of one the
@@ -1518,12 +1518,12 @@ apply_or_stash (PullState   *state,
 
 /* Records this device does not have yet ---------------------------------------------------- */
 
-/* In a first sync every pulled record is new. Into a table that had no rows at all when the
- * page came, records are written INSERT_BATCH at a time by one multi-row INSERT … ON
- * CONFLICT (id) DO NOTHING RETURNING id, without reading the row first; a record that turns
- * out to exist (an id twice in the page) goes through the three-way merge
- * (apply_remote_record) as before. Tables with rows take the record-by-record path, so
- * nothing local is ever in the way of a batch. One statement per batch also matters for the tables
+/* In a first sync every pulled record is new. Into a table that holds only synced rows and
+ * no open conflict when the page comes (table_is_clean()), records are written INSERT_BATCH
+ * at a time by one multi-row INSERT … ON CONFLICT (id) DO NOTHING RETURNING id, without
+ * reading the row first; a record that turns out to exist goes through the three-way merge
+ * (apply_remote_record) as before. A table with local changes or conflicts takes the
+ * record-by-record path, so no local write is ever in the way of a batch. One statement per batch also matters for the tables
  * with full-text triggers: FTS5 writes its pending terms out at the end of each statement,
  * so a statement per row costs an index segment per row. */
 #define INSERT_BATCH 200
@@ -1751,21 +1751,26 @@ flush_pending (PullState  *state,
   return TRUE;
 }
 
-/* Whether @t has no rows at all (not even tombstones): then nothing local can be in the way
- * of a pulled record, which is the only case the batched path takes. */
+/* Whether @t holds only synced rows (no local creation, edit or tombstone) and no open
+ * conflict: then nothing local is in the way of a pulled record, which is the only case the
+ * batched path takes. The rows of earlier pages of a first sync are such rows. */
 static gboolean
-table_is_empty (Ctx      *ctx,
+table_is_clean (Ctx      *ctx,
                 TableCtx *t)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM \"%s\" LIMIT 1", t->table->name);
+  g_autofree char *sql = g_strdup_printf ("SELECT EXISTS (SELECT 1 FROM \"%s\" WHERE _status IN "
+                                          "('created', 'updated', 'deleted')) OR EXISTS (SELECT 1 FROM "
+                                          "conflicts WHERE table_name = ?1 AND resolved_at IS NULL)",
+                                          t->table->name);
   sqlite3_stmt *stmt = prepare (ctx->db, sql, NULL);
-  gboolean empty;
+  gboolean clean;
 
   if (stmt == NULL)
     return FALSE;
-  empty = sqlite3_step (stmt) == SQLITE_DONE;
+  sqlite3_bind_text (stmt, 1, t->table->name, -1, SQLITE_STATIC);
+  clean = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) == 0;
   sqlite3_finalize (stmt);
-  return empty;
+  return clean;
 }
 
 /* Applies one pulled record: batched when it can be, else through apply_or_stash. */
@@ -1924,7 +1929,7 @@ apply_pull_func (GpStoreTxn  *txn,
         goto invalid_ctx;
       tchanges = json_node_get_object (tnode);
       g_array_set_size (pending, 0);
-      state.batching = table_is_empty (&state.ctx, t);
+      state.batching = table_is_clean (&state.ctx, t);
 
       for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
         {

@@ -1290,13 +1290,24 @@ read_history (Sim        *sim,
 
   g_assert_cmpint (sqlite3_open_v2 (device->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT field, old, new FROM history WHERE origin = 'local'",
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT field, old, new, table_name, record_id FROM history "
+                                           "WHERE origin = 'local' ORDER BY id",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       const char *field = (const char *)sqlite3_column_text (stmt, 0);
       const char *old = (const char *)sqlite3_column_text (stmt, 1);
       const char *new = (const char *)sqlite3_column_text (stmt, 2);
+      const GpTable *table = gp_schema_lookup_table ((const char *)sqlite3_column_text (stmt, 3));
+
+      /* Parents of the records a restore made, for under_gone(). */
+      if (table != NULL && new != NULL && g_strcmp0 (field, table->parent_column) == 0)
+        {
+          const GpColumn *ref = gp_schema_lookup_column (table, field);
+
+          g_hash_table_replace (sim->parents, key_of (table->name, (const char *)sqlite3_column_text (stmt, 4)),
+                                key_of (ref->references, new));
+        }
 
       if (strcmp (field, "*") == 0)
         {

@@ -451,7 +451,6 @@ typedef struct
   sqlite3_stmt *update_row;
   sqlite3_stmt *delete_row;
   sqlite3_stmt *insert_batch;   /* INSERT_BATCH rows at once, prepared on first use */
-  sqlite3_stmt *same_as_base;   /* prepared on first use */
 } TableCtx;
 
 static void
@@ -462,7 +461,6 @@ table_ctx_clear (TableCtx *ctx)
   g_clear_pointer (&ctx->update_row, sqlite3_finalize);
   g_clear_pointer (&ctx->delete_row, sqlite3_finalize);
   g_clear_pointer (&ctx->insert_batch, sqlite3_finalize);
-  g_clear_pointer (&ctx->same_as_base, sqlite3_finalize);
 }
 
 static gboolean
@@ -1069,6 +1067,7 @@ typedef struct
   Ctx ctx;
   guint n_conflicts;
   GPtrArray *invoice_ids;
+  gboolean batching;     /* the table being applied had no rows when the page came */
 } PullState;
 
 /* A remote record landing below a record deleted here (a new child, or an edit of one the
@@ -1519,10 +1518,12 @@ apply_or_stash (PullState   *state,
 
 /* Records this device does not have yet ---------------------------------------------------- */
 
-/* Most pulled records are new here (always, in a first sync). They are written INSERT_BATCH
- * at a time by one multi-row INSERT … ON CONFLICT (id) DO NOTHING RETURNING id, without
- * reading the row first; the ones that turn out to exist go through the three-way merge
- * (apply_remote_record) as before. One statement per batch also matters for the tables
+/* In a first sync every pulled record is new. Into a table that had no rows at all when the
+ * page came, records are written INSERT_BATCH at a time by one multi-row INSERT … ON
+ * CONFLICT (id) DO NOTHING RETURNING id, without reading the row first; a record that turns
+ * out to exist (an id twice in the page) goes through the three-way merge
+ * (apply_remote_record) as before. Tables with rows take the record-by-record path, so
+ * nothing local is ever in the way of a batch. One statement per batch also matters for the tables
  * with full-text triggers: FTS5 writes its pending terms out at the end of each statement,
  * so a statement per row costs an index segment per row. */
 #define INSERT_BATCH 200
@@ -1639,41 +1640,6 @@ prepare_insert_batch (Ctx            *ctx,
   return prepare (ctx->db, sql->str, error);
 }
 
-/* Whether the row @id is synced, has no open conflict and its _base is @base_text byte for
- * byte: then the pulled record is what this device already has (typically its own push
- * coming back on the next pull), and apply_remote_record would write nothing. A FALSE only
- * means "merge it". */
-static gboolean
-same_as_base (Ctx         *ctx,
-              TableCtx    *t,
-              const char  *id,
-              const char  *base_text,
-              GError     **error)
-{
-  OpenConflict open;
-  gboolean same;
-
-  if (t->same_as_base == NULL)
-    {
-      g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM \"%s\" WHERE id = ?1 AND _status = 'synced' "
-                                              "AND _base = ?2", t->table->name);
-
-      t->same_as_base = prepare (ctx->db, sql, error);
-      if (t->same_as_base == NULL)
-        return FALSE;
-    }
-  sqlite3_bind_text (t->same_as_base, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (t->same_as_base, 2, base_text, -1, SQLITE_STATIC);
-  same = sqlite3_step (t->same_as_base) == SQLITE_ROW;
-  sqlite3_reset (t->same_as_base);
-  sqlite3_clear_bindings (t->same_as_base);
-  if (!same || !find_open_conflict (ctx, t->table->name, id, &open, error))
-    return FALSE;
-  same = open.id == 0;
-  open_conflict_clear (&open);
-  return same;
-}
-
 /* Whether the parent table of @table holds any tombstone (the _status index answers). */
 static gboolean
 has_tombstones (Ctx           *ctx,
@@ -1771,10 +1737,6 @@ flush_pending (PullState  *state,
           if (flag && !flag_deleted_ancestor (state, table, p->record, error))
             return FALSE;
         }
-      else if (same_as_base (ctx, t, p->id, g_ptr_array_index (bases, i), error))
-        ;
-      else if (error != NULL && *error != NULL)
-        return FALSE;
       else
         {
           g_autoptr(JsonObject) canonical = canonical_record (table, p->id, p->record);
@@ -1789,6 +1751,23 @@ flush_pending (PullState  *state,
   return TRUE;
 }
 
+/* Whether @t has no rows at all (not even tombstones): then nothing local can be in the way
+ * of a pulled record, which is the only case the batched path takes. */
+static gboolean
+table_is_empty (Ctx      *ctx,
+                TableCtx *t)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM \"%s\" LIMIT 1", t->table->name);
+  sqlite3_stmt *stmt = prepare (ctx->db, sql, NULL);
+  gboolean empty;
+
+  if (stmt == NULL)
+    return FALSE;
+  empty = sqlite3_step (stmt) == SQLITE_DONE;
+  sqlite3_finalize (stmt);
+  return empty;
+}
+
 /* Applies one pulled record: batched when it can be, else through apply_or_stash. */
 static gboolean
 apply_pulled (PullState   *state,
@@ -1800,7 +1779,7 @@ apply_pulled (PullState   *state,
 {
   Ctx *ctx = &state->ctx;
 
-  if (!batchable (t->table, record))
+  if (!state->batching || !batchable (t->table, record))
     {
       g_autoptr(JsonObject) canonical = canonical_record (t->table, id, record);
 
@@ -1945,6 +1924,7 @@ apply_pull_func (GpStoreTxn  *txn,
         goto invalid_ctx;
       tchanges = json_node_get_object (tnode);
       g_array_set_size (pending, 0);
+      state.batching = table_is_empty (&state.ctx, t);
 
       for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
         {

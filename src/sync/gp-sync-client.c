@@ -104,7 +104,7 @@ static void start_run (GpSyncClient *self);
  * page: a prefetch whose cursor turns out different is dropped and the page fetched again. */
 typedef struct
 {
-  GTask *task;                 /* owned while the request is out */
+  GTask *task;                 /* owned while the request is out and still wanted */
   char *cursor;
   GCancellable *cancellable;
   GCancellable *run_cancellable;   /* the run's; cancelling it cancels the prefetch */
@@ -162,6 +162,9 @@ abandon_prefetch (Run *run)
   if (p == NULL)
     return;
   p->abandoned = TRUE;
+  /* Let go of the run at once: a request on its way out must not keep the client (and its
+   * store) alive after the run is over. */
+  g_clear_object (&p->task);
   if (!p->done)
     g_cancellable_cancel (p->cancellable);
   prefetch_unref (p);
@@ -391,11 +394,11 @@ prefetched_cb (GObject      *object,
 {
   Prefetch *p = user_data;
   g_autoptr(GTask) task = g_steal_pointer (&p->task);
-  Run *run = g_task_get_task_data (task);
+  Run *run = task != NULL ? g_task_get_task_data (task) : NULL;
 
   p->body = finish_request (SOUP_SESSION (object), result, &p->status, &p->error);
   p->done = TRUE;
-  if (!p->abandoned && run->prefetch == p && run->waiting_for_prefetch)
+  if (run != NULL && !p->abandoned && run->prefetch == p && run->waiting_for_prefetch)
     {
       g_autoptr(GBytes) body = g_steal_pointer (&p->body);
       GError *error = g_steal_pointer (&p->error);

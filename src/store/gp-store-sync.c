@@ -2639,7 +2639,16 @@ recreate_with_new_id (Ctx            *ctx,
         return FALSE;
       if (existing != NULL)
         {
-          if (!write_resolved (ctx, t, existing, data, error))
+          /* Restored on another device already (and perhaps edited since): only what was
+           * changed here goes on top of it, not the old server version of the rest. */
+          g_autoptr(JsonObject) merged = copy_object (existing->data);
+          g_auto(GStrv) changed = row->changed ? g_strsplit (row->changed, ",", -1) : NULL;
+
+          for (guint c = 0; changed != NULL && changed[c] != NULL; c++)
+            if (*changed[c] != '\0' && json_object_has_member (data, changed[c]))
+              json_object_set_member (merged, changed[c],
+                                      json_node_copy (json_object_get_member (data, changed[c])));
+          if (!write_resolved (ctx, t, existing, merged, error))
             return FALSE;
         }
       else if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)

@@ -504,6 +504,30 @@ add_edge (Sim        *sim,
   g_ptr_array_add (list, g_strdup (older));
 }
 
+/* Takes both keys. */
+static void
+add_parent (Sim  *sim,
+            char *child,
+            char *parent)
+{
+  GPtrArray *parents = g_hash_table_lookup (sim->parents, child);
+
+  if (parents == NULL)
+    {
+      parents = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (sim->parents, g_strdup (child), parents);
+    }
+  for (guint i = 0; i < parents->len; i++)
+    if (g_str_equal (g_ptr_array_index (parents, i), parent))
+      {
+        g_free (child);
+        g_free (parent);
+        return;
+      }
+  g_ptr_array_add (parents, parent);
+  g_free (child);
+}
+
 static void
 record_write (Sim        *sim,
               Device     *device,
@@ -707,7 +731,7 @@ bill_time (Sim    *sim,
       return;
     }
   sim->billings++;
-  g_hash_table_replace (sim->parents, key_of ("invoices", invoice), key_of ("clients", gp_record_get_id (client)));
+  add_parent (sim, key_of ("invoices", invoice), key_of ("clients", gp_record_get_id (client)));
 }
 
 static void
@@ -833,7 +857,7 @@ do_write (Sim    *sim,
     else if (record != NULL && plan->parent_column != NULL && gp_record_has_value (record, plan->parent_column))
       parent_id = gp_record_get_string (record, plan->parent_column);
     if (parent_id != NULL)
-      g_hash_table_replace (sim->parents, key_of (plan->name, id), key_of (plan->parent, parent_id));
+      add_parent (sim, key_of (plan->name, id), key_of (plan->parent, parent_id));
   }
 
   for (guint i = 0; i + 1 < written->len; i += 2)
@@ -1290,13 +1314,24 @@ read_history (Sim        *sim,
 
   g_assert_cmpint (sqlite3_open_v2 (device->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT field, old, new FROM history WHERE origin = 'local'",
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT field, old, new, table_name, record_id FROM history "
+                                           "WHERE origin = 'local' ORDER BY id",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       const char *field = (const char *)sqlite3_column_text (stmt, 0);
       const char *old = (const char *)sqlite3_column_text (stmt, 1);
       const char *new = (const char *)sqlite3_column_text (stmt, 2);
+      const GpTable *table = gp_schema_lookup_table ((const char *)sqlite3_column_text (stmt, 3));
+
+      /* Parents of the records a restore made, for under_gone(). */
+      if (table != NULL && new != NULL && g_strcmp0 (field, table->parent_column) == 0)
+        {
+          const GpColumn *ref = gp_schema_lookup_column (table, field);
+
+          add_parent (sim, key_of (table->name, (const char *)sqlite3_column_text (stmt, 4)),
+                      key_of (ref->references, new));
+        }
 
       if (strcmp (field, "*") == 0)
         {
@@ -1323,21 +1358,28 @@ read_history (Sim        *sim,
   sqlite3_close (db);
 }
 
+/* Whether a decision let go of @key or of a record above it. A record may have had
+ * different parents on different devices (a restore moves it), so every one counts. */
 static gboolean
 under_gone (Sim        *sim,
             const char *key)
 {
-  g_autofree char *current = g_strdup (key);
+  g_autoptr(GPtrArray) todo = g_ptr_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (guint depth = 0; current != NULL && depth < 8; depth++)
+  g_ptr_array_add (todo, (gpointer)key);
+  while (todo->len > 0)
     {
-      const char *parent;
+      const char *current = g_ptr_array_steal_index_fast (todo, todo->len - 1);
+      GPtrArray *parents;
 
+      if (!g_hash_table_add (seen, (gpointer)current))
+        continue;
       if (g_hash_table_contains (sim->gone, current))
         return TRUE;
-      parent = g_hash_table_lookup (sim->parents, current);
-      g_free (current);
-      current = g_strdup (parent);
+      parents = g_hash_table_lookup (sim->parents, current);
+      for (guint i = 0; parents != NULL && i < parents->len; i++)
+        g_ptr_array_add (todo, g_ptr_array_index (parents, i));
     }
   return FALSE;
 }
@@ -1513,7 +1555,7 @@ run_seed (guint32 seed,
   sim->edges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   sim->dropped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sim->gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  sim->parents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sim->parents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   replay = replay_line (sim);
   g_test_message ("%s", replay);
 

@@ -12,7 +12,7 @@
 'use strict'
 
 const fs = require('fs')
-const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb')
+const { Database, Model } = require('@nozbe/watermelondb')
 const { schemaMigrations } = require('@nozbe/watermelondb/Schema/migrations')
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default
 const { synchronize } = require('@nozbe/watermelondb/sync')
@@ -21,34 +21,7 @@ const { synchronize } = require('@nozbe/watermelondb/sync')
 console.log = () => {}
 const print = (line) => process.stdout.write(line + '\n')
 
-const str = (name) => ({ name, type: 'string', isOptional: true })
-const num = (name) => ({ name, type: 'number', isOptional: true })
-const stamps = [{ name: 'created_at', type: 'number' }, { name: 'updated_at', type: 'number' }]
-const schema = appSchema({
-  version: 1,
-  tables: [
-    tableSchema({
-      name: 'clients',
-      columns: [str('name'), str('email'), str('company'), str('address'), str('tax_id'),
-        str('currency'), num('hourly_rate'), str('notes'), ...stamps]
-    }),
-    tableSchema({
-      name: 'invoices',
-      columns: [{ name: 'client_id', type: 'string', isIndexed: true }, str('number'), str('status'),
-        str('currency'), str('issued_on'), str('due_on'), str('paid_on'), str('notes'), str('terms'), ...stamps]
-    }),
-    tableSchema({
-      name: 'invoice_lines',
-      columns: [{ name: 'invoice_id', type: 'string', isIndexed: true }, num('position'), str('description'),
-        num('quantity'), num('unit_price'), num('tax_rate'), num('discount'), ...stamps]
-    }),
-    tableSchema({
-      name: 'tickets',
-      columns: [{ name: 'client_id', type: 'string', isIndexed: true }, str('title'), str('body'),
-        str('status'), str('priority'), str('due_on'), ...stamps]
-    })
-  ]
-})
+const { schema } = require('../interop/gp-schema')
 class Client extends Model { static table = 'clients' }
 class Invoice extends Model { static table = 'invoices' }
 class InvoiceLine extends Model { static table = 'invoice_lines' }

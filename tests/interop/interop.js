@@ -17,7 +17,7 @@ const os = require('os')
 const path = require('path')
 const readline = require('readline')
 
-const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb')
+const { Database, Model } = require('@nozbe/watermelondb')
 const { schemaMigrations } = require('@nozbe/watermelondb/Schema/migrations')
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default
 const { synchronize } = require('@nozbe/watermelondb/sync')
@@ -48,35 +48,8 @@ function fail (message) {
   process.exit(1)
 }
 
-// ---- The app schema (mirrors src/core/gp-schema.c) -----------------------------------
-const str = (name) => ({ name, type: 'string', isOptional: true })
-const num = (name) => ({ name, type: 'number', isOptional: true })
-const stamps = [{ name: 'created_at', type: 'number' }, { name: 'updated_at', type: 'number' }]
-const schema = appSchema({
-  version: 1,
-  tables: [
-    tableSchema({
-      name: 'clients',
-      columns: [str('name'), str('email'), str('company'), str('address'), str('tax_id'),
-        str('currency'), num('hourly_rate'), str('notes'), ...stamps]
-    }),
-    tableSchema({
-      name: 'invoices',
-      columns: [{ name: 'client_id', type: 'string', isIndexed: true }, str('number'), str('status'),
-        str('currency'), str('issued_on'), str('due_on'), str('paid_on'), str('notes'), str('terms'), ...stamps]
-    }),
-    tableSchema({
-      name: 'invoice_lines',
-      columns: [{ name: 'invoice_id', type: 'string', isIndexed: true }, num('position'), str('description'),
-        num('quantity'), num('unit_price'), num('tax_rate'), num('discount'), ...stamps]
-    }),
-    tableSchema({
-      name: 'tickets',
-      columns: [{ name: 'client_id', type: 'string', isIndexed: true }, str('title'), str('body'),
-        str('status'), str('priority'), str('due_on'), ...stamps]
-    })
-  ]
-})
+// ---- The app schema ------------------------------------------------------------------
+const { schema } = require('./gp-schema')
 
 // Models without decorators: raw access through _getRaw/_setRaw.
 class Client extends Model {

@@ -45,11 +45,31 @@
 
 typedef struct
 {
+  const char  *name;       /* prepared statement */
+  int          n_params;
+  char       **params;
+} Deferred;
+
+typedef struct
+{
   GpConnHeader  header;
   PGconn       *pg;
   GHashTable   *prepared;   /* static SQL text -> statement name */
   guint         n_prepared;
+  GPtrArray    *deferred;   /* Deferred, see defer() */
+  gboolean      broken;
 } PgConn;
+
+static void
+deferred_free (gpointer data)
+{
+  Deferred *d = data;
+
+  for (int i = 0; i < d->n_params; i++)
+    g_free (d->params[i]);
+  g_free (d->params);
+  g_free (d);
+}
 
 static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS users ("
@@ -115,8 +135,166 @@ set_pg_error (PgConn    *conn,
   return FALSE;
 }
 
-/* Runs a parameterised statement (prepared once per connection). Values are text;
- * NULL entries are SQL NULLs. */
+/* Returns the name of @sql prepared on this connection, preparing it the first time. */
+static const char *
+prepare (PgConn      *conn,
+         const char  *sql,
+         int          n_params,
+         GError     **error)
+{
+  const char *name = g_hash_table_lookup (conn->prepared, sql);
+  char *new_name;
+  PGresult *result;
+
+  if (name != NULL)
+    return name;
+
+  new_name = g_strdup_printf ("gp%u", ++conn->n_prepared);
+  result = PQprepare (conn->pg, new_name, sql, n_params, NULL);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      set_pg_error (conn, result, error);
+      PQclear (result);
+      g_free (new_name);
+      return NULL;
+    }
+  PQclear (result);
+  g_hash_table_insert (conn->prepared, (gpointer) sql, new_name);
+  return new_name;
+}
+
+/* Queues a prepared statement whose result nobody needs (BEGIN, a write): it goes to the
+ * server with the next statement that returns something, or with COMMIT, in one
+ * pipeline, so a push costs three round trips instead of six. Its error, if any, is
+ * reported by that statement. @sql must be static. */
+static gboolean
+defer (PgConn             *conn,
+       const char         *sql,
+       int                 n_params,
+       const char * const *params,
+       GError            **error)
+{
+  Deferred *d;
+  const char *name = prepare (conn, sql, n_params, error);
+
+  if (name == NULL)
+    return FALSE;
+  d = g_new0 (Deferred, 1);
+  d->name = name;
+  d->n_params = n_params;
+  d->params = g_new0 (char *, MAX (n_params, 1));
+  for (int i = 0; i < n_params; i++)
+    d->params[i] = g_strdup (params[i]);
+  g_ptr_array_add (conn->deferred, d);
+  return TRUE;
+}
+
+static gboolean
+result_ok (PGresult *result)
+{
+  ExecStatusType status = PQresultStatus (result);
+
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+/* Sends the queued statements in one pipeline and waits for all their results; *@kept
+ * gets the result of the statement at @keep, if any. On failure @error comes from the
+ * first statement that failed (the server skips the rest) and an open transaction is
+ * left failed, for the caller to roll back. */
+static gboolean
+flush (PgConn    *conn,
+       int        keep,
+       PGresult **out,
+       GError   **error)
+{
+  g_autoptr(GPtrArray) queue = g_steal_pointer (&conn->deferred);
+  PGresult *kept = NULL, *failed = NULL, *result;
+  gboolean ok;
+
+  conn->deferred = g_ptr_array_new_with_free_func (deferred_free);
+
+#ifdef LIBPQ_HAS_PIPELINING
+  ok = PQenterPipelineMode (conn->pg) == 1;
+  for (guint i = 0; ok && i < queue->len; i++)
+    {
+      Deferred *d = g_ptr_array_index (queue, i);
+
+      ok = PQsendQueryPrepared (conn->pg, d->name, d->n_params, (const char * const *) d->params,
+                                NULL, NULL, 0) == 1;
+    }
+  ok = ok && PQpipelineSync (conn->pg) == 1;
+  for (guint i = 0; ok && i < queue->len; i++)
+    {
+      result = PQgetResult (conn->pg);
+      if (result == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+      /* Each statement's results end with a NULL. */
+      while (PQgetResult (conn->pg) != NULL)
+        ;
+      if (!result_ok (result) && failed == NULL)
+        failed = result;
+      else if ((int) i == keep)
+        kept = result;
+      else
+        PQclear (result);
+    }
+  if (ok)
+    {
+      result = PQgetResult (conn->pg);
+      ok = result != NULL && PQresultStatus (result) == PGRES_PIPELINE_SYNC;
+      PQclear (result);
+    }
+  ok = PQexitPipelineMode (conn->pg) == 1 && ok;
+  if (!ok)
+    {
+      /* Lost track of the protocol: the connection is not used again. */
+      conn->broken = TRUE;
+      if (failed == NULL)
+        set_pg_error (conn, NULL, error);
+    }
+#else
+  ok = TRUE;
+  for (guint i = 0; i < queue->len; i++)
+    {
+      Deferred *d = g_ptr_array_index (queue, i);
+
+      result = PQexecPrepared (conn->pg, d->name, d->n_params, (const char * const *) d->params,
+                               NULL, NULL, 0);
+      if (!result_ok (result))
+        {
+          failed = result;
+          break;
+        }
+      if ((int) i == keep)
+        kept = result;
+      else
+        PQclear (result);
+    }
+#endif
+
+  if (failed != NULL)
+    {
+      set_pg_error (conn, failed, error);
+      PQclear (failed);
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      g_clear_pointer (&kept, PQclear);
+      return FALSE;
+    }
+  if (out != NULL)
+    *out = kept;
+  else
+    g_clear_pointer (&kept, PQclear);
+  return TRUE;
+}
+
+/* Runs a parameterised statement (prepared once per connection), after whatever
+ * defer() queued. Values are text; NULL entries are SQL NULLs. */
 static PGresult *
 run (PgConn             *conn,
      const char         *sql,
@@ -124,35 +302,12 @@ run (PgConn             *conn,
      const char * const *params,
      GError            **error)
 {
-  const char *name = g_hash_table_lookup (conn->prepared, sql);
-  PGresult *result;
-  ExecStatusType status;
+  PGresult *result = NULL;
 
-  if (name == NULL)
-    {
-      char *new_name = g_strdup_printf ("gp%u", ++conn->n_prepared);
-
-      result = PQprepare (conn->pg, new_name, sql, n_params, NULL);
-      if (PQresultStatus (result) != PGRES_COMMAND_OK)
-        {
-          set_pg_error (conn, result, error);
-          PQclear (result);
-          g_free (new_name);
-          return NULL;
-        }
-      PQclear (result);
-      g_hash_table_insert (conn->prepared, (gpointer) sql, new_name);
-      name = new_name;
-    }
-
-  result = PQexecPrepared (conn->pg, name, n_params, params, NULL, NULL, 0);
-  status = PQresultStatus (result);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-    {
-      set_pg_error (conn, result, error);
-      PQclear (result);
-      return NULL;
-    }
+  if (!defer (conn, sql, n_params, params, error) ||
+      !flush (conn, (int) conn->deferred->len - 1, &result, error))
+    return NULL;
+  g_assert (result != NULL);
   return result;
 }
 
@@ -176,8 +331,12 @@ exec_simple (PgConn      *conn,
              const char  *sql,
              GError     **error)
 {
-  PGresult *result = PQexec (conn->pg, sql);
-  ExecStatusType status = PQresultStatus (result);
+  PGresult *result;
+  ExecStatusType status;
+
+  g_assert (conn->deferred->len == 0);
+  result = PQexec (conn->pg, sql);
+  status = PQresultStatus (result);
 
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     {
@@ -225,6 +384,7 @@ pg_connect (GpBackend  *backend,
 
   conn->header.backend = backend;
   conn->prepared = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  conn->deferred = g_ptr_array_new_with_free_func (deferred_free);
   conn->pg = PQconnectdb (backend->location);
 
   if (PQstatus (conn->pg) != CONNECTION_OK)
@@ -251,6 +411,7 @@ pg_connect (GpBackend  *backend,
 fail:
   PQfinish (conn->pg);
   g_hash_table_unref (conn->prepared);
+  g_ptr_array_unref (conn->deferred);
   g_free (conn);
   return NULL;
 }
@@ -262,6 +423,7 @@ pg_disconnect (GpConn *c)
 
   PQfinish (conn->pg);
   g_hash_table_unref (conn->prepared);
+  g_ptr_array_unref (conn->deferred);
   g_free (conn);
 }
 
@@ -270,7 +432,8 @@ pg_is_broken (GpConn *c)
 {
   PgConn *conn = (PgConn *) c;
 
-  return PQstatus (conn->pg) != CONNECTION_OK || PQtransactionStatus (conn->pg) != PQTRANS_IDLE;
+  return conn->broken || conn->deferred->len > 0 ||
+         PQstatus (conn->pg) != CONNECTION_OK || PQtransactionStatus (conn->pg) != PQTRANS_IDLE;
 }
 
 static gboolean
@@ -301,14 +464,15 @@ static gboolean
 pg_begin_read (GpConn  *c,
                GError **error)
 {
-  return exec_simple ((PgConn *) c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;", error);
+  /* Sent with the first statement of the transaction. */
+  return defer ((PgConn *) c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, error);
 }
 
 static gboolean
 pg_begin_write (GpConn  *c,
                 GError **error)
 {
-  return exec_simple ((PgConn *) c, "BEGIN ISOLATION LEVEL READ COMMITTED;", error);
+  return defer ((PgConn *) c, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL, error);
 }
 
 /* After a commit: a fresh database is planned with empty-table estimates until
@@ -340,8 +504,17 @@ pg_commit (GpConn  *c,
            GError **error)
 {
   PgConn *conn = (PgConn *) c;
+  gboolean ok;
 
-  if (!exec_simple (conn, "COMMIT;", error))
+  /* The queued writes and the COMMIT go in one round trip. */
+  if (conn->deferred->len > 0)
+    {
+      ok = defer (conn, "COMMIT", 0, NULL, error);
+      ok = ok && flush (conn, -1, NULL, error);
+    }
+  else
+    ok = exec_simple (conn, "COMMIT;", error);
+  if (!ok)
     {
       if (PQtransactionStatus (conn->pg) != PQTRANS_IDLE)
         exec_simple (conn, "ROLLBACK;", NULL);
@@ -356,6 +529,7 @@ pg_rollback (GpConn *c)
 {
   PgConn *conn = (PgConn *) c;
 
+  g_ptr_array_set_size (conn->deferred, 0);
   if (PQstatus (conn->pg) == CONNECTION_OK && PQtransactionStatus (conn->pg) != PQTRANS_IDLE)
     exec_simple (conn, "ROLLBACK;", NULL);
 }
@@ -555,7 +729,7 @@ pg_set_clock (GpConn      *c,
   INT_TEXT (ts_text, ts);
   params[0] = user_id;
   params[1] = ts_text;
-  return run_done ((PgConn *) c, "UPDATE sync_clock SET ts = $2 WHERE user_id = $1", 2, params, error);
+  return defer ((PgConn *) c, "UPDATE sync_clock SET ts = $2 WHERE user_id = $1", 2, params, error);
 }
 
 static gboolean
@@ -568,41 +742,51 @@ pg_advance_clock (GpConn      *c,
   PgConn *conn = (PgConn *) c;
   char now_text[32];
   const char *params[2];
-  PGresult *result;
+  PGresult *result = NULL;
 
   INT_TEXT (now_text, now);
   params[0] = user_id;
   params[1] = now_text;
 
   /* The bump takes the same row lock as a push, so it is ordered with them; it need
-   * not wait for the WAL flush (see the vtable). */
-  if (!exec_simple (conn, "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off;", error))
-    return FALSE;
-  result = run (conn, "UPDATE sync_clock SET ts = GREATEST (ts + 1, $2) WHERE user_id = $1 RETURNING ts",
-                2, params, error);
-  if (result != NULL && PQntuples (result) == 0)
+   * not wait for the WAL flush (see the vtable). One round trip: the transaction, the
+   * bump and the commit go in one pipeline. */
+  if (!defer (conn, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL, error) ||
+      !defer (conn, "SET LOCAL synchronous_commit = off", 0, NULL, error) ||
+      !defer (conn, "UPDATE sync_clock SET ts = GREATEST (ts + 1, $2) WHERE user_id = $1 RETURNING ts",
+              2, params, error) ||
+      !defer (conn, "COMMIT", 0, NULL, error) ||
+      !flush (conn, 2, &result, error))
+    goto fail;
+
+  if (PQntuples (result) == 0)
     {
       /* No clock row yet (registration creates one; this is the fallback). */
-      PQclear (result);
-      if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                     2, params, error))
+      g_clear_pointer (&result, PQclear);
+      if (!defer (conn, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL, error) ||
+          !defer (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                  2, params, error))
         goto fail;
       result = run (conn, "UPDATE sync_clock SET ts = GREATEST (ts + 1, $2) WHERE user_id = $1 RETURNING ts",
                     2, params, error);
+      if (result == NULL)
+        goto fail;
+      if (PQntuples (result) != 1)
+        {
+          g_clear_pointer (&result, PQclear);
+          g_set_error_literal (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED, "The clock row is missing");
+          goto fail;
+        }
+      if (!pg_commit (c, error))
+        goto fail;
     }
-  if (result == NULL)
-    goto fail;
-  if (PQntuples (result) != 1)
-    {
-      PQclear (result);
-      g_set_error_literal (error, GP_BACKEND_ERROR, GP_BACKEND_ERROR_FAILED, "The clock row is missing");
-      goto fail;
-    }
+
   *ts = get_int (result, 0, 0);
   PQclear (result);
-  return pg_commit (c, error);
+  return TRUE;
 
 fail:
+  g_clear_pointer (&result, PQclear);
   pg_rollback (c);
   return FALSE;
 }
@@ -671,9 +855,9 @@ pg_put_ledger (GpConn      *c,
   params[2] = status_text;
   params[3] = body;
   params[4] = now_text;
-  return run_done ((PgConn *) c,
-                   "INSERT INTO push_ledger (user_id, push_id, status, body, created_at) VALUES ($1, $2, $3, $4, $5)",
-                   5, params, error);
+  return defer ((PgConn *) c,
+                "INSERT INTO push_ledger (user_id, push_id, status, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+                5, params, error);
 }
 
 static gboolean
@@ -819,19 +1003,19 @@ pg_put_rows (GpConn      *c,
   params[5] = parent_values->str;
   params[6] = created->str;
   params[7] = stamps->str;
-  return run_done ((PgConn *) c,
-                   "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
-                   "                     server_created_at, created_stamp, deleted, deleted_at)"
-                   " SELECT $1, $2, u.id, u.data, u.parent, $3, u.created, u.stamp, false, NULL"
-                   " FROM unnest ($4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])"
-                   "   AS u (id, data, parent, created, stamp)"
-                   " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
-                   "   data = excluded.data, parent = excluded.parent,"
-                   "   last_modified = excluded.last_modified,"
-                   "   server_created_at = excluded.server_created_at,"
-                   "   created_stamp = excluded.created_stamp,"
-                   "   deleted = false, deleted_at = NULL",
-                   8, params, error);
+  return defer ((PgConn *) c,
+                "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
+                "                     server_created_at, created_stamp, deleted, deleted_at)"
+                " SELECT $1, $2, u.id, u.data, u.parent, $3, u.created, u.stamp, false, NULL"
+                " FROM unnest ($4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])"
+                "   AS u (id, data, parent, created, stamp)"
+                " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
+                "   data = excluded.data, parent = excluded.parent,"
+                "   last_modified = excluded.last_modified,"
+                "   server_created_at = excluded.server_created_at,"
+                "   created_stamp = excluded.created_stamp,"
+                "   deleted = false, deleted_at = NULL",
+                8, params, error);
 }
 
 static gboolean
@@ -856,11 +1040,11 @@ pg_put_row (GpConn      *c,
     {
       params[3] = modified_text;
       params[4] = row->deleted ? "t" : "f";
-      return run_done ((PgConn *) c,
-                       "UPDATE records SET last_modified = $4, deleted = $5,"
-                       "   deleted_at = CASE WHEN $5 THEN coalesce (deleted_at, $4) END,"
-                       "   data = CASE WHEN $5 THEN json_build_object ('id', id)::text ELSE data END"
-                       " WHERE user_id = $1 AND tbl = $2 AND id = $3", 5, params, error);
+      return defer ((PgConn *) c,
+                    "UPDATE records SET last_modified = $4, deleted = $5,"
+                    "   deleted_at = CASE WHEN $5 THEN coalesce (deleted_at, $4) END,"
+                    "   data = CASE WHEN $5 THEN json_build_object ('id', id)::text ELSE data END"
+                    " WHERE user_id = $1 AND tbl = $2 AND id = $3", 5, params, error);
     }
 
   params[3] = row->data;
@@ -869,18 +1053,18 @@ pg_put_row (GpConn      *c,
   params[6] = created_text;
   params[7] = row->deleted ? "t" : "f";
   params[8] = stamp_text;
-  return run_done ((PgConn *) c,
-                   "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
-                   "                     server_created_at, created_stamp, deleted, deleted_at)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, CASE WHEN $8 THEN $6::bigint END)"
-                   " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
-                   "   data = excluded.data, parent = excluded.parent,"
-                   "   last_modified = excluded.last_modified,"
-                   "   server_created_at = excluded.server_created_at,"
-                   "   created_stamp = excluded.created_stamp,"
-                   "   deleted = excluded.deleted,"
-                   "   deleted_at = CASE WHEN excluded.deleted THEN coalesce (records.deleted_at, excluded.deleted_at) END",
-                   9, params, error);
+  return defer ((PgConn *) c,
+                "INSERT INTO records (user_id, tbl, id, data, parent, last_modified,"
+                "                     server_created_at, created_stamp, deleted, deleted_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, CASE WHEN $8 THEN $6::bigint END)"
+                " ON CONFLICT (user_id, tbl, id) DO UPDATE SET"
+                "   data = excluded.data, parent = excluded.parent,"
+                "   last_modified = excluded.last_modified,"
+                "   server_created_at = excluded.server_created_at,"
+                "   created_stamp = excluded.created_stamp,"
+                "   deleted = excluded.deleted,"
+                "   deleted_at = CASE WHEN excluded.deleted THEN coalesce (records.deleted_at, excluded.deleted_at) END",
+                9, params, error);
 }
 
 static gboolean

@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "gp-schema.h"
 #include "gp-server-backend.h"
 
 /* The PostgreSQL backend, for several gigpilot-server processes on one database.
@@ -794,18 +795,51 @@ fail:
 static gboolean
 pg_read_clock (GpConn      *c,
                const char  *user_id,
+               gint64       after,
                gint64      *ts,
+               gboolean    *changed,
                gboolean    *found,
                GError     **error)
 {
-  const char *params[] = { user_id };
-  PGresult *result = run ((PgConn *) c, "SELECT ts FROM sync_clock WHERE user_id = $1", 1, params, error);
+  static gsize sql = 0;
+  char after_text[32];
+  const char *params[2];
+  PGresult *result;
 
+  /* One statement, one snapshot. Per table, the first row above @after in
+   * records_changes order: the ORDER BY keeps the planner on that index even before
+   * the table has statistics (the primary key would need a sort). They run only when
+   * the clock has moved: no row is ever stamped above it. */
+  if (g_once_init_enter (&sql))
+    {
+      GString *text = g_string_new ("SELECT ts, CASE WHEN ts = $2 THEN false ELSE coalesce (");
+      guint n_tables;
+      const GpTable *tables = gp_schema_get_tables (&n_tables);
+
+      for (guint i = 0; i < n_tables; i++)
+        {
+          g_assert (strspn (tables[i].name, "abcdefghijklmnopqrstuvwxyz_") == strlen (tables[i].name));
+          g_string_append_printf (text,
+                                  "(SELECT 1 FROM records WHERE user_id = $1 AND tbl = '%s'"
+                                  " AND last_modified > $2 ORDER BY last_modified LIMIT 1), ",
+                                  tables[i].name);
+        }
+      g_string_append (text, "0) = 1 END FROM sync_clock WHERE user_id = $1");
+      g_once_init_leave (&sql, (gsize) g_string_free (text, FALSE));
+    }
+
+  INT_TEXT (after_text, after);
+  params[0] = user_id;
+  params[1] = after_text;
+  result = run ((PgConn *) c, (const char *) sql, 2, params, error);
   if (result == NULL)
     return FALSE;
   *found = PQntuples (result) == 1;
   if (*found)
-    *ts = get_int (result, 0, 0);
+    {
+      *ts = get_int (result, 0, 0);
+      *changed = get_bool (result, 0, 1);
+    }
   PQclear (result);
   return TRUE;
 }

@@ -517,6 +517,7 @@ pg_commit (GpConn  *c,
     ok = exec_simple (conn, "COMMIT;", error);
   if (!ok)
     {
+      g_ptr_array_set_size (conn->deferred, 0);
       if (PQtransactionStatus (conn->pg) != PQTRANS_IDLE)
         exec_simple (conn, "ROLLBACK;", NULL);
       return FALSE;

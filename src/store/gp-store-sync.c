@@ -1068,6 +1068,7 @@ typedef struct
   guint n_conflicts;
   GPtrArray *invoice_ids;
   gboolean batching;     /* the table being applied held only synced rows when the page came */
+  GHashTable *stashed;   /* sync_meta keys of the children waiting for a parent (orphan:table:id) */
 } PullState;
 
 /* A remote record landing below a record deleted here (a new child, or an edit of one the
@@ -1483,7 +1484,7 @@ check_duplicate_numbers (PullState  *state,
 }
 
 static gboolean
-stash_orphan (Ctx         *ctx,
+stash_orphan (PullState   *state,
               TableCtx    *t,
               const char  *id,
               JsonObject  *canonical,
@@ -1492,7 +1493,53 @@ stash_orphan (Ctx         *ctx,
   g_autofree char *key = g_strconcat (META_ORPHAN_PREFIX, t->table->name, ":", id, NULL);
   g_autofree char *text = object_to_string (canonical);
 
-  return meta_set (ctx->db, key, text, error);
+  if (!meta_set (state->ctx.db, key, text, error))
+    return FALSE;
+  g_hash_table_add (state->stashed, g_steal_pointer (&key));
+  return TRUE;
+}
+
+/* A pulled record supersedes the copy of it that waits for its parent: that copy came with an
+ * earlier page (its parent changed while those pages were read), and the record may have
+ * changed on the server since. Applied after this newer version (retry_orphans() runs at the
+ * end of the page), the stale copy would put the old values back, with a base that keeps every
+ * later pull from correcting them. The newer version is applied or stashed in its place. */
+static gboolean
+drop_stashed_copy (PullState   *state,
+                   TableCtx    *t,
+                   const char  *id,
+                   GError     **error)
+{
+  g_autofree char *key = NULL;
+
+  if (g_hash_table_size (state->stashed) == 0)
+    return TRUE;
+  key = g_strconcat (META_ORPHAN_PREFIX, t->table->name, ":", id, NULL);
+  if (!g_hash_table_remove (state->stashed, key))
+    return TRUE;
+  return meta_set (state->ctx.db, key, NULL, error);
+}
+
+/* The keys of the children waiting for a parent, usually none. */
+static GHashTable *
+read_stashed (sqlite3  *db,
+              GError  **error)
+{
+  g_autoptr(GHashTable) stashed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt = prepare (db, "SELECT key FROM sync_meta WHERE key LIKE 'orphan:%'", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (stashed, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, db, rc, "read stashed records");
+      return NULL;
+    }
+  return g_steal_pointer (&stashed);
 }
 
 static gboolean
@@ -1507,7 +1554,7 @@ apply_or_stash (PullState   *state,
   /* A child whose parent has not arrived yet (a later page, or a server that orders
    * tables differently) waits in sync_meta: the foreign keys must hold at every commit. */
   if (!parents_present (ctx, t->table, record))
-    return stash_orphan (ctx, t, id, record, error);
+    return stash_orphan (state, t, id, record, error);
 
   if (!apply_remote_record (state, t, record, error))
     return FALSE;
@@ -1784,6 +1831,9 @@ apply_pulled (PullState   *state,
 {
   Ctx *ctx = &state->ctx;
 
+  if (!drop_stashed_copy (state, t, id, error))
+    return FALSE;
+
   if (!state->batching || !batchable (t->table, record))
     {
       g_autoptr(JsonObject) canonical = canonical_record (t->table, id, record);
@@ -1797,7 +1847,7 @@ apply_pulled (PullState   *state,
     {
       g_autoptr(JsonObject) canonical = canonical_record (t->table, id, record);
 
-      return stash_orphan (ctx, t, id, canonical, error);
+      return stash_orphan (state, t, id, canonical, error);
     }
 
   g_array_append_val (pending, ((Pending) { id, record }));
@@ -1914,6 +1964,9 @@ apply_pull_func (GpStoreTxn  *txn,
   if (!ctx_init (&state.ctx, txn, error))
     return FALSE;
   state.invoice_ids = g_ptr_array_new_with_free_func (g_free);
+  state.stashed = read_stashed (state.ctx.db, error);
+  if (state.stashed == NULL)
+    goto out;
 
   /* Creates and updates parents first, deletes children first. */
   for (guint i = 0; i < state.ctx.n_tables; i++)
@@ -2024,6 +2077,7 @@ invalid_ctx:
 out:
   ctx_clear (&state.ctx);
   g_clear_pointer (&state.invoice_ids, g_ptr_array_unref);
+  g_clear_pointer (&state.stashed, g_hash_table_unref);
   return ok;
 
 invalid:

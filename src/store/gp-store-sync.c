@@ -2098,34 +2098,52 @@ typedef struct
  * time twice, a parent the server has never seen that waits for a decision (a duplicate
  * number), or a parent held back for one of those reasons further up. A row below such a parent would reach the server without it: an
  * orphan that other devices drop, and that stays on the server for good. */
-static void
-append_parent_held (GString       *where,
-                    const GpTable *table,
-                    const char    *alias,
-                    guint          depth)
-{
-  const GpColumn *ref;
-  const GpTable *parent;
-  g_autofree char *palias = NULL;
+static void append_parent_held (GString       *where,
+                                const GpTable *table,
+                                const char    *alias,
+                                guint          depth);
 
-  if (table->parent_column == NULL || depth > 8)
-    {
-      g_string_append (where, "0");
-      return;
-    }
-  ref = gp_schema_lookup_column (table, table->parent_column);
-  parent = gp_schema_lookup_table (ref->references);
-  palias = g_strdup_printf ("p%u", depth);
+/* Whether the row that @column of @alias (a row of @table) points at is held back, as SQL (see
+ * append_parent_held() for the reasons). */
+static void
+append_ref_held (GString        *where,
+                 const GpTable  *table,
+                 const GpColumn *column,
+                 const char     *alias,
+                 guint           depth)
+{
+  const GpTable *target = gp_schema_lookup_table (column->references);
+  g_autofree char *palias = g_strdup_printf ("p%u", depth);
+
   g_string_append_printf (where,
                           "EXISTS (SELECT 1 FROM \"%s\" %s WHERE %s.id = %s.\"%s\" AND ("
                           "EXISTS (SELECT 1 FROM conflicts c%u WHERE c%u.table_name = '%s' "
                           "AND c%u.record_id = %s.id AND c%u.resolved_at IS NULL "
                           "AND (c%u.kind IN ('remote-delete', 'local-delete', 'double-billed') "
                           "OR %s._status = 'created')) OR ",
-                          parent->name, palias, palias, alias, table->parent_column,
-                          depth, depth, parent->name, depth, palias, depth, depth, palias);
-  append_parent_held (where, parent, palias, depth + 1);
+                          target->name, palias, palias, alias, column->name,
+                          depth, depth, target->name, depth, palias, depth, depth, palias);
+  append_parent_held (where, target, palias, depth + 1);
   g_string_append (where, "))");
+}
+
+/* Whether the parent of @alias (a row of @table) is held back, as SQL: a parent whose
+ * deletion is in dispute (the server may no longer have it), an invoice held back for billing
+ * time twice, a parent the server has never seen that waits for a decision (a duplicate
+ * number), or a parent held back for one of those reasons further up. A row below such a parent would reach the server without it: an
+ * orphan that other devices drop, and that stays on the server for good. */
+static void
+append_parent_held (GString       *where,
+                    const GpTable *table,
+                    const char    *alias,
+                    guint          depth)
+{
+  if (table->parent_column == NULL || depth > 8)
+    {
+      g_string_append (where, "0");
+      return;
+    }
+  append_ref_held (where, table, gp_schema_lookup_column (table, table->parent_column), alias, depth);
 }
 
 static char *
@@ -2145,6 +2163,18 @@ pushable_where (const GpTable *table)
     {
       g_string_append (where, " AND NOT ");
       append_parent_held (where, table, "t", 0);
+    }
+  /* So does a record pointing elsewhere at a held row, such as time billed into an invoice
+   * held back as double-billed: pushed alone, it would reach the other devices pointing at a
+   * record they cannot have, and they would drop it. */
+  for (guint i = 0; i < table->n_columns; i++)
+    {
+      const GpColumn *column = &table->columns[i];
+
+      if (column->references == NULL || g_strcmp0 (column->name, table->parent_column) == 0)
+        continue;
+      g_string_append (where, " AND NOT ");
+      append_ref_held (where, table, column, "t", 0);
     }
   return g_string_free (g_steal_pointer (&where), FALSE);
 }

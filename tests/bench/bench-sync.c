@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "gp-sync-test-utils.h"
 
@@ -47,27 +46,6 @@ static const char *watermelon_script = NULL;
 static guint page_size = 0;
 
 static gint64
-vm_hwm_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, "VmHWM:");
-  return line ? g_ascii_strtoll (line + 6, NULL, 10) : -1;
-}
-
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-static gint64
 process_cpu_us (void)
 {
   struct rusage usage;
@@ -75,50 +53,6 @@ process_cpu_us (void)
   getrusage (RUSAGE_SELF, &usage);
   return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC
          + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
-}
-
-/* A 5 ms timer on the main loop: the longest gap between ticks (wall clock), and the most
- * CPU time the main thread itself used between two ticks (its own work, as opposed to not
- * being scheduled on a busy machine). */
-typedef struct
-{
-  gint64 last;
-  gint64 last_cpu;
-  gint64 max_gap;
-  gint64 max_cpu;
-  guint ticks;
-  guint id;
-} Ticker;
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  Ticker *t = user_data;
-  gint64 now = g_get_monotonic_time ();
-  gint64 cpu = thread_cpu_us ();
-
-  if (t->last != 0)
-    {
-      t->max_gap = MAX (t->max_gap, now - t->last);
-      t->max_cpu = MAX (t->max_cpu, cpu - t->last_cpu);
-    }
-  t->last = now;
-  t->last_cpu = cpu;
-  t->ticks++;
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-ticker_start (Ticker *t)
-{
-  memset (t, 0, sizeof *t);
-  t->id = g_timeout_add (5, tick_cb, t);
-}
-
-static void
-ticker_stop (Ticker *t)
-{
-  g_source_remove (t->id);
 }
 
 static JsonNode *
@@ -132,133 +66,6 @@ parse_bytes (GBytes *bytes)
   json_parser_load_from_data (parser, data, size, &error);
   g_assert_no_error (error);
   return json_node_copy (json_parser_get_root (parser));
-}
-
-static GBytes *
-request (SoupSession *session,
-         const char  *method,
-         const char  *uri,
-         const char  *token,
-         GBytes      *body,
-         guint        expected)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  g_autofree char *bearer = g_strdup_printf ("Bearer %s", token);
-  g_autoptr(GError) error = NULL;
-  GBytes *reply;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
-  if (body != NULL)
-    soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  if (soup_message_get_status (msg) != expected)
-    g_error ("%s %s: HTTP %u: %.*s", method, uri, soup_message_get_status (msg),
-             (int)MIN (g_bytes_get_size (reply), 500), (const char *)g_bytes_get_data (reply, NULL));
-  return reply;
-}
-
-/* The server's clock now (a pull that brings nothing new). */
-static gint64
-server_timestamp (SoupSession *session,
-                  const char  *uri,
-                  const char  *token)
-{
-  g_autofree char *pull_uri = g_strconcat (uri, "/sync/pull?last_pulled_at=null&schema_version=1&page_size=1", NULL);
-  g_autoptr(GBytes) pulled = request (session, "GET", pull_uri, token, NULL, 200);
-  g_autoptr(JsonNode) node = parse_bytes (pulled);
-
-  return json_object_get_int_member (json_node_get_object (node), "timestamp");
-}
-
-static void
-push_body (SoupSession *session,
-           const char  *uri,
-           const char  *token,
-           GString     *body)
-{
-  gint64 lpa = server_timestamp (session, uri, token);
-  g_autofree char *push_uri = g_strdup_printf ("%s/sync/push?last_pulled_at=%" G_GINT64_FORMAT, uri, lpa);
-  g_autoptr(GBytes) bytes = g_bytes_new (body->str, body->len);
-  g_autoptr(GBytes) reply = request (session, "POST", push_uri, token, bytes, 200);
-}
-
-#define STAMP "1795306764726"
-
-static void
-append_client (GString    *s,
-               const char *prefix,
-               guint       group,
-               const char *name_suffix)
-{
-  g_string_append_printf (s, "%s{\"id\":\"%sc%014u\",\"name\":\"Client %u GmbH%s\","
-                          "\"email\":\"billing%u@example.org\",\"company\":\"Client %u\","
-                          "\"currency\":\"EUR\",\"hourly_rate\":9500,\"created_at\":" STAMP
-                          ",\"updated_at\":" STAMP "}",
-                          s->len ? "," : "", prefix, group, group, name_suffix, group, group);
-}
-
-/* Fills the account with @n records in pushes of about 5,000 records. */
-static void
-seed (SoupSession *session,
-      const char  *uri,
-      const char  *token,
-      guint        n)
-{
-  guint made = 0;
-  guint group = 0;
-
-  while (made < n)
-    {
-      g_autoptr(GString) clients = g_string_new (NULL);
-      g_autoptr(GString) invoices = g_string_new (NULL);
-      g_autoptr(GString) lines = g_string_new (NULL);
-      g_autoptr(GString) tickets = g_string_new (NULL);
-      g_autoptr(GString) body = g_string_new (NULL);
-      guint in_body = 0;
-
-      while (made < n && in_body < 5000)
-        {
-          guint k = made % 20;
-
-          group = made / 20;
-          if (k == 0)
-            append_client (clients, "", group, "");
-          else if (k <= 16)
-            {
-              guint inv = group * 8 + (k - 1) / 2;
-
-              if (k % 2 == 1)
-                g_string_append_printf (invoices, "%s{\"id\":\"i%015u\",\"client_id\":\"c%014u\","
-                                        "\"number\":\"2026-%06u\",\"status\":\"sent\",\"currency\":\"EUR\","
-                                        "\"issued_on\":\"2026-11-01\",\"due_on\":\"2026-11-15\","
-                                        "\"notes\":\"Thank you for your business.\",\"terms\":\"14 days net\","
-                                        "\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
-                                        invoices->len ? "," : "", inv, group, inv);
-              else
-                g_string_append_printf (lines, "%s{\"id\":\"l%015u\",\"invoice_id\":\"i%015u\",\"position\":0,"
-                                        "\"description\":\"Consulting, November\",\"quantity\":7500,"
-                                        "\"unit_price\":9500,\"tax_rate\":1900,\"discount\":0,"
-                                        "\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
-                                        lines->len ? "," : "", inv, inv);
-            }
-          else
-            g_string_append_printf (tickets, "%s{\"id\":\"t%015u\",\"client_id\":\"c%014u\",\"title\":\"Ticket %u\","
-                                    "\"body\":\"The printer on the second floor jams again.\",\"status\":\"open\","
-                                    "\"priority\":\"normal\",\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
-                                    tickets->len ? "," : "", made, group, made);
-          made++;
-          in_body++;
-        }
-
-      g_string_append_printf (body,
-                              "{\"clients\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
-                              "\"invoices\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
-                              "\"invoice_lines\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
-                              "\"tickets\":{\"created\":[%s],\"updated\":[],\"deleted\":[]}}",
-                              clients->str, invoices->str, lines->str, tickets->str);
-      push_body (session, uri, token, body);
-    }
 }
 
 static char *
@@ -287,13 +94,6 @@ register_account (SoupSession *session,
   g_assert_cmpuint (soup_message_get_status (login), ==, 200);
   node = parse_bytes (login_reply);
   return g_strdup (json_object_get_string_member (json_node_get_object (node), "token"));
-}
-
-static gint64
-total_rows (const char *path)
-{
-  return gp_test_count_rows (path, "SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM invoices) "
-                                   "+ (SELECT count(*) FROM invoice_lines) + (SELECT count(*) FROM tickets)");
 }
 
 /* @n new clients, written as local creations straight into the device's database (the
@@ -400,7 +200,7 @@ main (int   argc,
   g_autoptr(GHashTable) theirs = NULL;
   g_autoptr(GArray) rounds = g_array_new (FALSE, FALSE, sizeof (gint64));
   GpTestServer *server;
-  Ticker idle, ticker;
+  GpTestTicker idle, ticker;
   gint64 start, first_us, push_us, hwm_before, hwm_after, seed_us, cpu_start, first_cpu_us;
 
   g_assert_no_error (error);
@@ -419,7 +219,7 @@ main (int   argc,
   server = gp_test_server_start (dir, 0, server_args);
   account = gp_test_account_sign_in (server->uri, email, TRUE);
   start = g_get_monotonic_time ();
-  seed (session, server->uri, gp_account_get_token (account), n_records);
+  gp_test_seed_server (session, server->uri, gp_account_get_token (account), n_records);
   seed_us = g_get_monotonic_time () - start;
   printf ("# directory %s\n", dir);
   printf ("# seeded %u records in %.1f s\n", n_records, seed_us / 1e6);
@@ -427,7 +227,7 @@ main (int   argc,
 
   /* First sync. */
   path = g_build_filename (dir, "device.db", NULL);
-  store = gp_test_store_open (path);
+  store = gp_test_open_store (path);
   client = gp_sync_client_new (store, account);
   g_object_set (client, "push-batch-size", n_push, NULL);
   if (page_size > 0)
@@ -435,29 +235,29 @@ main (int   argc,
 
   /* The ticker on an idle main loop first: on a loaded machine the scheduler alone delays
    * ticks; that is the floor under the stall figure. */
-  ticker_start (&idle);
-  gp_test_sleep (1000);
-  ticker_stop (&idle);
+  gp_test_ticker_start (&idle);
+  gp_test_iterate (1000);
+  gp_test_ticker_stop (&idle);
 
-  hwm_before = vm_hwm_kib ();
-  ticker_start (&ticker);
+  hwm_before = gp_test_vm_hwm_kib ();
+  gp_test_ticker_start (&ticker);
   cpu_start = process_cpu_us ();
   start = g_get_monotonic_time ();
   gp_test_sync (client, &error);
   first_us = g_get_monotonic_time () - start;
   first_cpu_us = process_cpu_us () - cpu_start;
-  ticker_stop (&ticker);
+  gp_test_ticker_stop (&ticker);
   g_assert_no_error (error);
-  hwm_after = vm_hwm_kib ();
-  g_assert_cmpint (total_rows (path), ==, n_records);
+  hwm_after = gp_test_vm_hwm_kib ();
+  g_assert_cmpint (gp_test_count_synced (path), ==, n_records);
   g_assert_cmpuint (gp_store_get_pending_count (store), ==, 0);
 
   printf ("sync_first_ms %.1f ms\n", first_us / 1000.0);
   printf ("sync_first_records_per_s %.0f rec/s\n", n_records / (first_us / 1e6));
-  printf ("sync_first_main_loop_stall_max %.1f ms\n", ticker.max_gap / 1000.0);
+  printf ("sync_first_main_loop_stall_max %.1f ms\n", ticker.max_wall / 1000.0);
   printf ("sync_first_main_thread_cpu_max %.1f ms\n", ticker.max_cpu / 1000.0);
   printf ("sync_first_client_cpu_ms %.1f ms\n", first_cpu_us / 1000.0);
-  printf ("sync_idle_main_loop_stall_max %.1f ms\n", idle.max_gap / 1000.0);
+  printf ("sync_idle_main_loop_stall_max %.1f ms\n", idle.max_wall / 1000.0);
   printf ("sync_first_memory_growth %.1f MB\n", (hwm_after - hwm_before) / 1024.0);
   fflush (stdout);
 
@@ -490,9 +290,9 @@ main (int   argc,
       gint64 us;
 
       for (guint i = 0; i < n_incremental; i++)
-        append_client (clients, "", (r * n_incremental + i) % (n_records / 20), suffix);
+        gp_test_append_client (clients, (r * n_incremental + i) % (n_records / 20), suffix);
       g_string_append_printf (body, "{\"clients\":{\"created\":[],\"updated\":[%s],\"deleted\":[]}}", clients->str);
-      push_body (session, server->uri, token, body);
+      gp_test_push (session, server->uri, token, body);
 
       start = g_get_monotonic_time ();
       gp_test_sync (client, &error);
@@ -501,7 +301,7 @@ main (int   argc,
       g_array_append_val (rounds, us);
 
       last_id = g_strdup_printf ("c%014u", (r * n_incremental + n_incremental - 1) % (n_records / 20));
-      record = gp_test_get (store, "clients", last_id);
+      record = gp_test_get (store, "clients", last_id, NULL);
       g_assert_nonnull (record);
       g_assert_true (g_str_has_suffix (gp_record_get_string (record, "name"), suffix));
     }
@@ -519,7 +319,7 @@ main (int   argc,
     {
       g_autofree char *their_token = register_account (session, server->uri, their_email);
 
-      seed (session, server->uri, their_token, n_records);
+      gp_test_seed_server (session, server->uri, their_token, n_records);
       theirs = run_watermelon (server->uri, their_email);
       print_ratio ("sync_first_ratio_ours_theirs", first_us / 1000.0, theirs, "wmdb_first_ms");
       print_ratio ("sync_push_10k_ratio_ours_theirs", push_us / 1000.0, theirs, "wmdb_push_10k_ms");

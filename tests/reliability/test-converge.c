@@ -592,7 +592,7 @@ store_save (GpStore     *store,
   g_autoptr(GAsyncResult) result = NULL;
 
   gp_store_save_async (store, table, id, fields, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   return gp_store_save_finish (store, result, error);
 }
 
@@ -605,7 +605,7 @@ store_delete (GpStore     *store,
   g_autoptr(GAsyncResult) result = NULL;
 
   gp_store_delete_async (store, table, id, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   return gp_store_delete_finish (store, result, error);
 }
 
@@ -620,7 +620,7 @@ store_list (GpStore    *store,
 
   gp_query_set_order (query, "id", FALSE);
   gp_store_query_async (store, query, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   records = gp_store_query_finish (store, result, &error);
   g_assert_no_error (error);
   return records;
@@ -721,7 +721,7 @@ bill_time (Sim    *sim,
     return;
   gp_store_invoice_time_async (device->store, gp_record_get_id (client), 0, G_MAXINT64, NULL,
                                result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   invoice = gp_store_invoice_time_finish (device->store, result, &error);
   if (invoice == NULL)
     {
@@ -1046,7 +1046,7 @@ resolve_conflicts (Sim    *sim,
 
       gp_store_sync_resolve_conflict_async (device->store, conflict->table, conflict->record_id,
                                             resolution, choices, NULL, result_cb, &result);
-      gp_test_wait_result (&result);
+      gp_test_wait (&result);
       if (!gp_store_sync_resolve_conflict_finish (device->store, result, &error))
         {
           /* A sync may have settled it meanwhile (the record came back equal, or went). */
@@ -1138,7 +1138,7 @@ device_init (Sim    *sim,
 
   device->index = index;
   device->path = g_build_filename (sim->dir, name, NULL);
-  device->store = gp_test_store_open (device->path);
+  device->store = gp_test_open_store (device->path);
   device->proxy = proxy_new (sim->server->port);
   uri = g_strdup_printf ("http://127.0.0.1:%u", device->proxy->port);
   device->account = gp_test_account_sign_in (uri, sim->email, index == 0);
@@ -1601,7 +1601,7 @@ run_seed (guint32 seed,
             kill_server (sim);
         }
       else
-        gp_test_sleep (g_rand_int_range (sim->rand, 1, 15));
+        gp_test_iterate (g_rand_int_range (sim->rand, 1, 15));
     }
 
   if (sim->problems->len == 0)

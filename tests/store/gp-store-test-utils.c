@@ -111,6 +111,14 @@ gp_test_json (const char *json)
   return json_object_ref (json_node_get_object (node));
 }
 
+/* The test's own error, or (with @error NULL) one that must stay unset. */
+static GError **
+error_slot (GError **error,
+            GError **local)
+{
+  return error != NULL ? error : local;
+}
+
 char *
 gp_test_save (GpStore    *store,
               const char *table,
@@ -120,9 +128,13 @@ gp_test_save (GpStore    *store,
 {
   g_autoptr(JsonObject) fields = gp_test_json (json);
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local = NULL;
+  char *saved;
 
   gp_store_save_async (store, table, id, fields, NULL, gp_test_result_cb, &result);
-  return gp_store_save_finish (store, gp_test_wait (&result), error);
+  saved = gp_store_save_finish (store, gp_test_wait (&result), error_slot (error, &local));
+  g_assert_no_error (local);
+  return saved;
 }
 
 GPtrArray *
@@ -132,9 +144,13 @@ gp_test_delete (GpStore    *store,
                 GError    **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local = NULL;
+  GPtrArray *removed;
 
   gp_store_delete_async (store, table, id, NULL, gp_test_result_cb, &result);
-  return gp_store_delete_finish_removed (store, gp_test_wait (&result), error);
+  removed = gp_store_delete_finish_removed (store, gp_test_wait (&result), error_slot (error, &local));
+  g_assert_no_error (local);
+  return removed;
 }
 
 gboolean
@@ -155,9 +171,15 @@ gp_test_get (GpStore    *store,
              GError    **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local = NULL;
+  GpRecord *record;
 
   gp_store_get_async (store, table, id, NULL, gp_test_result_cb, &result);
-  return gp_store_get_finish (store, gp_test_wait (&result), error);
+  record = gp_store_get_finish (store, gp_test_wait (&result), error_slot (error, &local));
+  if (g_error_matches (local, GP_STORE_ERROR, GP_STORE_ERROR_NOT_FOUND))
+    return NULL;
+  g_assert_no_error (local);
+  return record;
 }
 
 GPtrArray *
@@ -249,6 +271,7 @@ ticker_tick_cb (gpointer data)
     }
   ticker->last_wall = wall;
   ticker->last_cpu = cpu;
+  ticker->ticks++;
   return G_SOURCE_CONTINUE;
 }
 
@@ -265,6 +288,7 @@ gp_test_ticker_reset (GpTestTicker *ticker)
 {
   ticker->last_wall = ticker->last_cpu = 0;
   ticker->max_wall = ticker->max_cpu = 0;
+  ticker->ticks = 0;
   /* Restart from a fresh tick, so time spent before the reset is not counted. */
   gp_test_iterate (10);
   ticker->max_wall = ticker->max_cpu = 0;
@@ -288,4 +312,16 @@ gp_test_machine_overloaded (void)
   load = g_ascii_strtod (contents, NULL);
   g_test_message ("load average %.2f on %u cores", load, g_get_num_processors ());
   return load > 1.5 * g_get_num_processors ();
+}
+
+gint64
+gp_test_vm_hwm_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmHWM:");
+  return line != NULL ? g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10) : -1;
 }

@@ -30,6 +30,9 @@ void        gp_test_result_cb     (GObject      *object,
                                    GAsyncResult *result,
                                    gpointer      user_data);
 JsonObject *gp_test_json          (const char *json);
+/* gp_test_save(), gp_test_delete() and gp_test_get() report a failure through @error; with
+ * @error NULL a failure fails the test (except that gp_test_get() returns NULL for a record
+ * that does not exist). */
 char       *gp_test_save          (GpStore    *store,
                                    const char *table,
                                    const char *id,
@@ -68,6 +71,7 @@ typedef struct
   gint64 last_cpu;
   gint64 max_wall;
   gint64 max_cpu;
+  guint  ticks;
 } GpTestTicker;
 
 void        gp_test_ticker_start  (GpTestTicker *ticker);
@@ -76,5 +80,7 @@ void        gp_test_ticker_stop   (GpTestTicker *ticker);
 /* Whether the 1-minute load average exceeds 1.5 runnable tasks per core: wall-clock gaps
  * then measure the scheduler rather than the code under test. */
 gboolean    gp_test_machine_overloaded (void);
+/* The process's peak resident memory so far (VmHWM), in KiB; -1 where it cannot be read. */
+gint64      gp_test_vm_hwm_kib    (void);
 
 G_END_DECLS

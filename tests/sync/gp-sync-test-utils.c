@@ -139,23 +139,6 @@ gp_test_free_port (void)
   return port;
 }
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-void
-gp_test_wait_result (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 gboolean
 gp_test_wait_until (gboolean (*done) (gpointer),
                     gpointer   data,
@@ -174,90 +157,6 @@ gp_test_wait_until (gboolean (*done) (gpointer),
   return TRUE;
 }
 
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *)data;
-}
-
-static gboolean
-set_flag_cb (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-void
-gp_test_sleep (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_flag_cb, &done);
-  gp_test_wait_until (flag_set, &done, ms + 60000);
-}
-
-GpStore *
-gp_test_store_open (const char *path)
-{
-  g_autoptr(GpStore) store = gp_store_new (path);
-  g_autoptr(GError) error = NULL;
-
-  gp_store_open_sync (store, NULL, &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&store);
-}
-
-char *
-gp_test_save (GpStore    *store,
-              const char *table,
-              const char *id,
-              const char *json)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (json, &error);
-  char *saved;
-
-  g_assert_no_error (error);
-  gp_store_save_async (store, table, id, json_node_get_object (node), NULL, store_result_cb, &result);
-  gp_test_wait_result (&result);
-  saved = gp_store_save_finish (store, result, &error);
-  g_assert_no_error (error);
-  return saved;
-}
-
-void
-gp_test_delete (GpStore    *store,
-                const char *table,
-                const char *id)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  gp_store_delete_async (store, table, id, NULL, store_result_cb, &result);
-  gp_test_wait_result (&result);
-  gp_store_delete_finish (store, result, &error);
-  g_assert_no_error (error);
-}
-
-GpRecord *
-gp_test_get (GpStore    *store,
-             const char *table,
-             const char *id)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GpRecord *record;
-
-  gp_store_get_async (store, table, id, NULL, store_result_cb, &result);
-  gp_test_wait_result (&result);
-  record = gp_store_get_finish (store, result, &error);
-  if (g_error_matches (error, GP_STORE_ERROR, GP_STORE_ERROR_NOT_FOUND))
-    return NULL;
-  g_assert_no_error (error);
-  return record;
-}
-
 GPtrArray *
 gp_test_conflicts (GpStore *store)
 {
@@ -265,8 +164,8 @@ gp_test_conflicts (GpStore *store)
   g_autoptr(GError) error = NULL;
   GPtrArray *conflicts;
 
-  gp_store_sync_list_conflicts_async (store, NULL, store_result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_store_sync_list_conflicts_async (store, NULL, gp_test_result_cb, &result);
+  gp_test_wait (&result);
   conflicts = gp_store_sync_list_conflicts_finish (store, result, &error);
   g_assert_no_error (error);
   return conflicts;
@@ -285,8 +184,8 @@ gp_test_resolve (GpStore       *store,
 
   gp_store_sync_resolve_conflict_async (store, table, id, resolution,
                                         node ? json_node_get_object (node) : NULL,
-                                        NULL, store_result_cb, &result);
-  gp_test_wait_result (&result);
+                                        NULL, gp_test_result_cb, &result);
+  gp_test_wait (&result);
   return gp_store_sync_resolve_conflict_finish (store, result, error);
 }
 
@@ -325,24 +224,6 @@ gp_test_dump (const char *db_path)
   return g_string_free (g_steal_pointer (&dump), FALSE);
 }
 
-gint64
-gp_test_count_rows (const char *db_path,
-                    const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 n = -1;
-
-  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return n;
-}
-
 GpAccount *
 gp_test_account_sign_in (const char *uri,
                          const char *email,
@@ -352,8 +233,8 @@ gp_test_account_sign_in (const char *uri,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  gp_account_sign_in_async (account, uri, email, PASSWORD, create, NULL, store_result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_account_sign_in_async (account, uri, email, PASSWORD, create, NULL, gp_test_result_cb, &result);
+  gp_test_wait (&result);
   gp_account_sign_in_finish (account, result, &error);
   g_assert_no_error (error);
   g_assert_true (gp_account_get_signed_in (account));
@@ -366,8 +247,8 @@ gp_test_sync (GpSyncClient  *client,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  gp_sync_client_sync_async (client, NULL, store_result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_sync_client_sync_async (client, NULL, gp_test_result_cb, &result);
+  gp_test_wait (&result);
   return gp_sync_client_sync_finish (client, result, error);
 }
 
@@ -379,4 +260,138 @@ gp_test_forget_account (const char *email)
 
   secret_password_clear_sync (gp_account_get_secret_schema (), NULL, &error, "email", email, NULL);
   g_assert_no_error (error);
+}
+
+GBytes *
+gp_test_request (SoupSession *session,
+                 const char  *method,
+                 const char  *uri,
+                 const char  *token,
+                 GBytes      *body,
+                 guint        expected)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autofree char *bearer = g_strdup_printf ("Bearer %s", token);
+  g_autoptr(GError) error = NULL;
+  GBytes *reply;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (soup_message_get_status (msg) != expected)
+    g_error ("%s %s: HTTP %u: %.*s", method, uri, soup_message_get_status (msg),
+             (int)MIN (g_bytes_get_size (reply), 500), (const char *)g_bytes_get_data (reply, NULL));
+  return reply;
+}
+
+/* The server's clock now (a pull that brings nothing new). */
+static gint64
+server_timestamp (SoupSession *session,
+                  const char  *uri,
+                  const char  *token)
+{
+  g_autofree char *pull_uri = g_strconcat (uri, "/sync/pull?last_pulled_at=null&schema_version=1&page_size=1", NULL);
+  g_autoptr(GBytes) pulled = gp_test_request (session, "GET", pull_uri, token, NULL, 200);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (pulled, NULL), &error);
+
+  g_assert_no_error (error);
+  return json_object_get_int_member (json_node_get_object (node), "timestamp");
+}
+
+void
+gp_test_push (SoupSession *session,
+              const char  *uri,
+              const char  *token,
+              GString     *body)
+{
+  gint64 lpa = server_timestamp (session, uri, token);
+  g_autofree char *push_uri = g_strdup_printf ("%s/sync/push?last_pulled_at=%" G_GINT64_FORMAT, uri, lpa);
+  g_autoptr(GBytes) bytes = g_bytes_new (body->str, body->len);
+  g_autoptr(GBytes) reply = gp_test_request (session, "POST", push_uri, token, bytes, 200);
+}
+
+#define STAMP "1795306764726"
+
+void
+gp_test_append_client (GString    *s,
+                       guint       group,
+                       const char *name_suffix)
+{
+  g_string_append_printf (s, "%s{\"id\":\"c%014u\",\"name\":\"Client %u GmbH%s\","
+                          "\"email\":\"billing%u@example.org\",\"company\":\"Client %u\","
+                          "\"currency\":\"EUR\",\"hourly_rate\":9500,\"created_at\":" STAMP
+                          ",\"updated_at\":" STAMP "}",
+                          s->len ? "," : "", group, group, name_suffix, group, group);
+}
+
+void
+gp_test_seed_server (SoupSession *session,
+                     const char  *uri,
+                     const char  *token,
+                     guint        n)
+{
+  guint made = 0;
+  guint group = 0;
+
+  while (made < n)
+    {
+      g_autoptr(GString) clients = g_string_new (NULL);
+      g_autoptr(GString) invoices = g_string_new (NULL);
+      g_autoptr(GString) lines = g_string_new (NULL);
+      g_autoptr(GString) tickets = g_string_new (NULL);
+      g_autoptr(GString) body = g_string_new (NULL);
+      guint in_body = 0;
+
+      while (made < n && in_body < 5000)
+        {
+          guint k = made % 20;
+
+          group = made / 20;
+          if (k == 0)
+            gp_test_append_client (clients, group, "");
+          else if (k <= 16)
+            {
+              guint inv = group * 8 + (k - 1) / 2;
+
+              if (k % 2 == 1)
+                g_string_append_printf (invoices, "%s{\"id\":\"i%015u\",\"client_id\":\"c%014u\","
+                                        "\"number\":\"2026-%06u\",\"status\":\"sent\",\"currency\":\"EUR\","
+                                        "\"issued_on\":\"2026-11-01\",\"due_on\":\"2026-11-15\","
+                                        "\"notes\":\"Thank you for your business.\",\"terms\":\"14 days net\","
+                                        "\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
+                                        invoices->len ? "," : "", inv, group, inv);
+              else
+                g_string_append_printf (lines, "%s{\"id\":\"l%015u\",\"invoice_id\":\"i%015u\",\"position\":0,"
+                                        "\"description\":\"Consulting, November\",\"quantity\":7500,"
+                                        "\"unit_price\":9500,\"tax_rate\":1900,\"discount\":0,"
+                                        "\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
+                                        lines->len ? "," : "", inv, inv);
+            }
+          else
+            g_string_append_printf (tickets, "%s{\"id\":\"t%015u\",\"client_id\":\"c%014u\",\"title\":\"Ticket %u\","
+                                    "\"body\":\"The printer on the second floor jams again.\",\"status\":\"open\","
+                                    "\"priority\":\"normal\",\"created_at\":" STAMP ",\"updated_at\":" STAMP "}",
+                                    tickets->len ? "," : "", made, group, made);
+          made++;
+          in_body++;
+        }
+
+      g_string_append_printf (body,
+                              "{\"clients\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
+                              "\"invoices\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
+                              "\"invoice_lines\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
+                              "\"tickets\":{\"created\":[%s],\"updated\":[],\"deleted\":[]}}",
+                              clients->str, invoices->str, lines->str, tickets->str);
+      gp_test_push (session, uri, token, body);
+    }
+}
+
+gint64
+gp_test_count_synced (const char *path)
+{
+  return gp_test_sql_int (path, "SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM invoices) "
+                                "+ (SELECT count(*) FROM invoice_lines) + (SELECT count(*) FROM tickets)");
 }

@@ -56,8 +56,8 @@ fixture_set_up (Fixture       *f,
   f->email = g_strdup_printf ("user%u-%d@example.org", ++email_counter, (int)getpid ());
   f->path_a = g_build_filename (f->dir, "a.db", NULL);
   f->path_b = g_build_filename (f->dir, "b.db", NULL);
-  f->store_a = gp_test_store_open (f->path_a);
-  f->store_b = gp_test_store_open (f->path_b);
+  f->store_a = gp_test_open_store (f->path_a);
+  f->store_b = gp_test_open_store (f->path_b);
   f->account_a = gp_test_account_sign_in (f->server->uri, f->email, TRUE);
   f->account_b = gp_test_account_sign_in (f->server->uri, f->email, FALSE);
   f->a = new_client (f->store_a, f->account_a);
@@ -126,7 +126,7 @@ field (GpStore    *store,
        const char *id,
        const char *column)
 {
-  g_autoptr(GpRecord) record = gp_test_get (store, table, id);
+  g_autoptr(GpRecord) record = gp_test_get (store, table, id, NULL);
 
   if (record == NULL)
     return NULL;
@@ -146,7 +146,7 @@ exists (GpStore    *store,
         const char *table,
         const char *id)
 {
-  g_autoptr(GpRecord) record = gp_test_get (store, table, id);
+  g_autoptr(GpRecord) record = gp_test_get (store, table, id, NULL);
 
   return record != NULL;
 }
@@ -189,7 +189,7 @@ test_account_keyring (Fixture       *f,
 
   /* A new account object (the next start of the app) finds it. */
   gp_account_load_async (loaded, f->server->uri, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   g_assert_true (gp_account_load_finish (loaded, result, &error));
   g_assert_no_error (error);
   g_assert_true (gp_account_get_signed_in (loaded));
@@ -200,7 +200,7 @@ test_account_keyring (Fixture       *f,
 
   /* A wrong password is a clear error and stores nothing. */
   gp_account_sign_in_async (wrong, f->server->uri, f->email, "not the password", FALSE, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   g_assert_false (gp_account_sign_in_finish (wrong, result, &error));
   g_assert_error (error, GP_SYNC_ERROR, GP_SYNC_ERROR_UNAUTHORIZED);
   g_assert_cmpstr (error->message, ==, "The email address or password is not correct.");
@@ -210,7 +210,7 @@ test_account_keyring (Fixture       *f,
 
   /* Registering an existing email says so. */
   gp_account_sign_in_async (wrong, f->server->uri, f->email, "correct horse battery staple", TRUE, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   g_assert_false (gp_account_sign_in_finish (wrong, result, &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
@@ -218,16 +218,16 @@ test_account_keyring (Fixture       *f,
 
   /* A bad server address is refused before any request. */
   gp_account_sign_in_async (wrong, "ftp://example.org", f->email, "x", FALSE, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   g_assert_false (gp_account_sign_in_finish (wrong, result, &error));
   g_assert_error (error, GP_SYNC_ERROR, GP_SYNC_ERROR_FAILED);
   g_clear_error (&error);
   g_clear_object (&result);
 
   /* Sign out removes the secret; local data stays. */
-  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Kept\"}"));
+  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Kept\"}", NULL));
   gp_sync_client_sign_out_async (f->a, FALSE, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   g_assert_true (gp_sync_client_sign_out_finish (f->a, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -237,7 +237,7 @@ test_account_keyring (Fixture       *f,
   secret = secret_password_lookup_sync (schema, NULL, &error, "server", f->server->uri, "email", f->email, NULL);
   g_assert_no_error (error);
   g_assert_null (secret);
-  g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT count(*) FROM clients"), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT count(*) FROM clients"), ==, 1);
   g_assert_cmpuint (gp_store_get_pending_count (f->store_a), ==, 1);
 
   /* A sync while signed out says so and loses nothing. */
@@ -250,19 +250,19 @@ test_account_keyring (Fixture       *f,
   g_clear_object (&loaded);
   loaded = gp_account_new ();
   gp_account_load_async (loaded, f->server->uri, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   g_assert_false (gp_account_load_finish (loaded, result, &error));
   g_assert_no_error (error);
   g_assert_false (gp_account_get_signed_in (loaded));
   g_clear_object (&result);
 
   /* Sign out with clearing removes the local data too. */
-  g_free (gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Gone\"}"));
+  g_free (gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Gone\"}", NULL));
   gp_sync_client_sign_out_async (f->b, TRUE, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   g_assert_true (gp_sync_client_sign_out_finish (f->b, result, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(*) FROM clients"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT count(*) FROM clients"), ==, 0);
 }
 
 /* Convergence -------------------------------------------------------------------------------- */
@@ -281,37 +281,37 @@ test_converge (Fixture       *f,
 
   /* Device A fills every table, more rows than one push batch or pull page holds. */
   client = gp_test_save (f->store_a, "clients", NULL,
-                         "{\"name\":\"Acme GmbH\",\"email\":\"billing@acme.test\",\"currency\":\"EUR\",\"hourly_rate\":9500}");
+                         "{\"name\":\"Acme GmbH\",\"email\":\"billing@acme.test\",\"currency\":\"EUR\",\"hourly_rate\":9500}", NULL);
   json = g_strdup_printf ("{\"client_id\":\"%s\",\"number\":\"2026-0001\",\"status\":\"draft\",\"issued_on\":\"2026-11-01\"}", client);
-  invoice = gp_test_save (f->store_a, "invoices", NULL, json);
+  invoice = gp_test_save (f->store_a, "invoices", NULL, json, NULL);
   g_free (json);
   json = g_strdup_printf ("{\"invoice_id\":\"%s\",\"description\":\"Consulting\",\"quantity\":2500,\"unit_price\":9500,\"tax_rate\":1900}", invoice);
-  line = gp_test_save (f->store_a, "invoice_lines", NULL, json);
+  line = gp_test_save (f->store_a, "invoice_lines", NULL, json, NULL);
   g_free (json);
   json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Fix the printer\",\"priority\":\"high\"}", client);
-  ticket = gp_test_save (f->store_a, "tickets", NULL, json);
+  ticket = gp_test_save (f->store_a, "tickets", NULL, json, NULL);
   for (guint i = 0; i < 20; i++)
     {
       g_autofree char *t = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Ticket %u\"}", client, i);
-      g_free (gp_test_save (f->store_a, "tickets", NULL, t));
+      g_free (gp_test_save (f->store_a, "tickets", NULL, t, NULL));
     }
   /* Device B has its own client. */
-  client_b = gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Beta Ltd\"}");
+  client_b = gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Beta Ltd\"}", NULL);
 
   sync_ok (f->a);
   sync_ok (f->b);
   sync_ok (f->a);
   assert_converged (f);
-  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(*) FROM tickets"), ==, 21);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT count(*) FROM tickets"), ==, 21);
   g_assert_cmpint (gp_sync_status_get_last_synced (gp_sync_client_get_status (f->a)), >, 0);
   g_assert_null (gp_sync_status_get_last_error (gp_sync_client_get_status (f->a)));
 
   /* Edits and deletes on both sides, to different records. */
-  g_free (gp_test_save (f->store_a, "clients", client, "{\"email\":\"accounts@acme.test\"}"));
-  g_free (gp_test_save (f->store_b, "clients", client, "{\"notes\":\"Pays late\"}"));
-  g_free (gp_test_save (f->store_b, "invoice_lines", line, "{\"quantity\":3000}"));
-  gp_test_delete (f->store_a, "tickets", ticket);
-  gp_test_delete (f->store_b, "clients", client_b);
+  g_free (gp_test_save (f->store_a, "clients", client, "{\"email\":\"accounts@acme.test\"}", NULL));
+  g_free (gp_test_save (f->store_b, "clients", client, "{\"notes\":\"Pays late\"}", NULL));
+  g_free (gp_test_save (f->store_b, "invoice_lines", line, "{\"quantity\":3000}", NULL));
+  g_ptr_array_unref (gp_test_delete (f->store_a, "tickets", ticket, NULL));
+  g_ptr_array_unref (gp_test_delete (f->store_b, "clients", client_b, NULL));
 
   sync_ok (f->a);
   sync_ok (f->b);
@@ -324,11 +324,11 @@ test_converge (Fixture       *f,
   g_assert_cmpstr (name, ==, "Pays late");
   g_assert_false (exists (f->store_b, "tickets", ticket));
   g_assert_false (exists (f->store_a, "clients", client_b));
-  g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT quantity FROM invoice_lines"), ==, 3000);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT quantity FROM invoice_lines"), ==, 3000);
   g_assert_cmpuint (gp_store_get_conflict_count (f->store_a), ==, 0);
   g_assert_cmpuint (gp_store_get_conflict_count (f->store_b), ==, 0);
   /* Pushed tombstones are purged. */
-  g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT count(*) FROM tickets WHERE _status = 'deleted'"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT count(*) FROM tickets WHERE _status = 'deleted'"), ==, 0);
 }
 
 /* Conflicts ---------------------------------------------------------------------------------- */
@@ -368,7 +368,7 @@ test_conflict_edit (Fixture       *f,
   for (guint r = 0; r < G_N_ELEMENTS (resolutions); r++)
     {
       g_autofree char *id = gp_test_save (f->store_a, "clients", NULL,
-                                          "{\"name\":\"Base\",\"email\":\"base@x.test\",\"notes\":\"base\"}");
+                                          "{\"name\":\"Base\",\"email\":\"base@x.test\",\"notes\":\"base\"}", NULL);
       g_autofree char *other = NULL;
       g_autoptr(GpConflict) conflict = NULL;
       g_autoptr(GError) error = NULL;
@@ -378,10 +378,10 @@ test_conflict_edit (Fixture       *f,
       sync_ok (f->b);
 
       /* Both edit name and notes to different values; only B edits email. */
-      g_free (gp_test_save (f->store_a, "clients", id, "{\"name\":\"A name\",\"notes\":\"A notes\"}"));
-      g_free (gp_test_save (f->store_b, "clients", id, "{\"name\":\"B name\",\"notes\":\"B notes\",\"email\":\"b@x.test\"}"));
+      g_free (gp_test_save (f->store_a, "clients", id, "{\"name\":\"A name\",\"notes\":\"A notes\"}", NULL));
+      g_free (gp_test_save (f->store_b, "clients", id, "{\"name\":\"B name\",\"notes\":\"B notes\",\"email\":\"b@x.test\"}", NULL));
       /* B also has an unrelated change that must keep syncing. */
-      other = gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Unrelated\"}");
+      other = gp_test_save (f->store_b, "clients", NULL, "{\"name\":\"Unrelated\"}", NULL);
 
       sync_ok (f->a);
       sync_ok (f->b);
@@ -409,7 +409,7 @@ test_conflict_edit (Fixture       *f,
       gp_store_close (f->store_b);
       g_clear_object (&f->b);
       g_clear_object (&f->store_b);
-      f->store_b = gp_test_store_open (f->path_b);
+      f->store_b = gp_test_open_store (f->path_b);
       f->b = new_client (f->store_b, f->account_b);
       g_clear_pointer (&conflict, gp_conflict_free);
       conflict = only_conflict (f->store_b);
@@ -450,10 +450,10 @@ static void
 test_conflict_delete (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autofree char *restore = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Restore me\"}");
-  g_autofree char *accept = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Let me go\"}");
-  g_autofree char *keep_delete = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Keep deleted\"}");
-  g_autofree char *take_back = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Take back\"}");
+  g_autofree char *restore = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Restore me\"}", NULL);
+  g_autofree char *accept = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Let me go\"}", NULL);
+  g_autofree char *keep_delete = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Keep deleted\"}", NULL);
+  g_autofree char *take_back = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Take back\"}", NULL);
   g_autoptr(GPtrArray) conflicts = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *value = NULL;
@@ -462,15 +462,15 @@ test_conflict_delete (Fixture       *f,
   sync_ok (f->b);
 
   /* Remote delete vs local edit: A deletes, B edits. */
-  gp_test_delete (f->store_a, "clients", restore);
-  gp_test_delete (f->store_a, "clients", accept);
-  g_free (gp_test_save (f->store_b, "clients", restore, "{\"notes\":\"edited on B\"}"));
-  g_free (gp_test_save (f->store_b, "clients", accept, "{\"notes\":\"edited on B\"}"));
+  g_ptr_array_unref (gp_test_delete (f->store_a, "clients", restore, NULL));
+  g_ptr_array_unref (gp_test_delete (f->store_a, "clients", accept, NULL));
+  g_free (gp_test_save (f->store_b, "clients", restore, "{\"notes\":\"edited on B\"}", NULL));
+  g_free (gp_test_save (f->store_b, "clients", accept, "{\"notes\":\"edited on B\"}", NULL));
   /* Local delete vs remote edit: A edits, B deletes. */
-  g_free (gp_test_save (f->store_a, "clients", keep_delete, "{\"notes\":\"edited on A\"}"));
-  g_free (gp_test_save (f->store_a, "clients", take_back, "{\"notes\":\"edited on A\"}"));
-  gp_test_delete (f->store_b, "clients", keep_delete);
-  gp_test_delete (f->store_b, "clients", take_back);
+  g_free (gp_test_save (f->store_a, "clients", keep_delete, "{\"notes\":\"edited on A\"}", NULL));
+  g_free (gp_test_save (f->store_a, "clients", take_back, "{\"notes\":\"edited on A\"}", NULL));
+  g_ptr_array_unref (gp_test_delete (f->store_b, "clients", keep_delete, NULL));
+  g_ptr_array_unref (gp_test_delete (f->store_b, "clients", take_back, NULL));
 
   sync_ok (f->a);
   sync_ok (f->b);
@@ -511,7 +511,7 @@ test_conflict_delete (Fixture       *f,
 
   /* Restored after a remote delete: back as a new record, with the local edit. */
   g_assert_false (exists (f->store_a, "clients", restore));
-  g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT count(*) FROM clients WHERE name = 'Restore me' "
+  g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT count(*) FROM clients WHERE name = 'Restore me' "
                                                   "AND notes = 'edited on B'"), ==, 1);
   g_assert_false (exists (f->store_a, "clients", accept));
   g_assert_false (exists (f->store_a, "clients", keep_delete));
@@ -523,7 +523,7 @@ static void
 test_duplicate_number (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Acme\"}");
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Acme\"}", NULL);
   g_autofree char *json = NULL;
   g_autofree char *inv_a = NULL;
   g_autofree char *inv_b = NULL;
@@ -536,8 +536,8 @@ test_duplicate_number (Fixture       *f,
 
   /* Both devices issue 2026-0007 while offline. */
   json = g_strdup_printf ("{\"client_id\":\"%s\",\"number\":\"2026-0007\",\"status\":\"sent\"}", client);
-  inv_a = gp_test_save (f->store_a, "invoices", NULL, json);
-  inv_b = gp_test_save (f->store_b, "invoices", NULL, json);
+  inv_a = gp_test_save (f->store_a, "invoices", NULL, json, NULL);
+  inv_b = gp_test_save (f->store_b, "invoices", NULL, json, NULL);
 
   sync_ok (f->a);
   sync_ok (f->b);
@@ -569,7 +569,7 @@ test_duplicate_number (Fixture       *f,
   assert_converged (f);
   number = field (f->store_a, "invoices", inv_b, "number");
   g_assert_cmpstr (number, ==, "2026-0008");
-  g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT count(DISTINCT number) FROM invoices"), ==, 2);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT count(DISTINCT number) FROM invoices"), ==, 2);
 }
 
 /* Time billed on two devices ----------------------------------------------------------------- */
@@ -589,7 +589,7 @@ add_time (GpStore    *store,
   char *id;
 
   gp_store_add_time_async (store, ticket, started_at, duration_ms, "work", TRUE, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   id = gp_store_add_time_finish (store, result, &error);
   g_assert_no_error (error);
   return id;
@@ -603,7 +603,7 @@ invoice_time (GpStore    *store,
   g_autoptr(GAsyncResult) result = NULL;
 
   gp_store_invoice_time_async (store, client, MONDAY, MONDAY + 24 * HOUR, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   return gp_store_invoice_time_finish (store, result, error);
 }
 
@@ -615,12 +615,12 @@ assert_billed_once (const char *path,
 {
   g_autofree char *sql = NULL;
 
-  g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM time_entries WHERE _status != 'deleted'"), ==, 2);
+  g_assert_cmpint (gp_test_sql_int (path, "SELECT count(*) FROM time_entries WHERE _status != 'deleted'"), ==, 2);
   sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE billed_invoice_id = '%s'", invoice);
-  g_assert_cmpint (gp_test_count_rows (path, sql), ==, 2);
+  g_assert_cmpint (gp_test_sql_int (path, sql), ==, 2);
   /* One live invoice charges for the time, exactly once. */
-  g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM invoices WHERE _status != 'deleted'"), ==, 1);
-  g_assert_cmpint (gp_test_count_rows (path, "SELECT sum(quantity) FROM invoice_lines WHERE _status != 'deleted'"),
+  g_assert_cmpint (gp_test_sql_int (path, "SELECT count(*) FROM invoices WHERE _status != 'deleted'"), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (path, "SELECT sum(quantity) FROM invoice_lines WHERE _status != 'deleted'"),
                    ==, milli_hours);
 }
 
@@ -636,9 +636,9 @@ test_time_billed_once (Fixture       *f,
   for (guint r = 0; r < G_N_ELEMENTS (resolutions); r++)
     {
       g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
-                                              "{\"name\":\"Acme\",\"currency\":\"EUR\",\"hourly_rate\":8000}");
+                                              "{\"name\":\"Acme\",\"currency\":\"EUR\",\"hourly_rate\":8000}", NULL);
       g_autofree char *json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Fix login\"}", client);
-      g_autofree char *ticket = gp_test_save (f->store_a, "tickets", NULL, json);
+      g_autofree char *ticket = gp_test_save (f->store_a, "tickets", NULL, json, NULL);
       g_autofree char *e1 = add_time (f->store_a, ticket, MONDAY + 9 * HOUR, HOUR);
       g_autofree char *e2 = add_time (f->store_a, ticket, MONDAY + 11 * HOUR, HOUR / 2);
       g_autofree char *inv_a = NULL;
@@ -679,7 +679,7 @@ test_time_billed_once (Fixture       *f,
       g_assert_cmpuint (gp_sync_status_get_conflict_count (gp_sync_client_get_status (f->b)), ==, 1);
       sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE billed_invoice_id = '%s' AND _status = 'synced'",
                              inv_a);
-      g_assert_cmpint (gp_test_count_rows (f->path_b, sql), ==, 2);
+      g_assert_cmpint (gp_test_sql_int (f->path_b, sql), ==, 2);
       g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
 
       /* Nothing left to bill on B, and A never receives B's invoice or its lines. */
@@ -691,7 +691,7 @@ test_time_billed_once (Fixture       *f,
       g_assert_false (exists (f->store_a, "invoices", inv_b));
       g_clear_pointer (&sql, g_free);
       sql = g_strdup_printf ("SELECT count(*) FROM invoice_lines WHERE invoice_id = '%s'", inv_b);
-      g_assert_cmpint (gp_test_count_rows (f->path_a, sql), ==, 0);
+      g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 0);
       assert_billed_once (f->path_a, inv_a, 1500);
 
       g_assert_true (gp_test_resolve (f->store_b, "invoices", inv_b, resolutions[r], NULL, &error));
@@ -715,19 +715,19 @@ test_time_billed_once (Fixture       *f,
           g_assert_true (exists (f->store_a, "invoices", inv_b));
           g_clear_pointer (&sql, g_free);
           sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE billed_invoice_id = '%s'", inv_a);
-          g_assert_cmpint (gp_test_count_rows (f->path_a, sql), ==, 2);
-          g_assert_cmpint (gp_test_count_rows (f->path_b, sql), ==, 2);
+          g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 2);
+          g_assert_cmpint (gp_test_sql_int (f->path_b, sql), ==, 2);
           /* Start the next round from a clean slate. */
-          gp_test_delete (f->store_b, "invoices", inv_b);
-          gp_test_delete (f->store_b, "invoices", inv_a);
-          gp_test_delete (f->store_b, "clients", client);
+          g_ptr_array_unref (gp_test_delete (f->store_b, "invoices", inv_b, NULL));
+          g_ptr_array_unref (gp_test_delete (f->store_b, "invoices", inv_a, NULL));
+          g_ptr_array_unref (gp_test_delete (f->store_b, "clients", client, NULL));
           sync_ok (f->b);
           sync_ok (f->a);
         }
       if (resolutions[r] == GP_RESOLUTION_ACCEPT_DELETE)
         {
-          gp_test_delete (f->store_a, "invoices", inv_a);
-          gp_test_delete (f->store_a, "clients", client);
+          g_ptr_array_unref (gp_test_delete (f->store_a, "invoices", inv_a, NULL));
+          g_ptr_array_unref (gp_test_delete (f->store_a, "clients", client, NULL));
           sync_ok (f->a);
           sync_ok (f->b);
         }
@@ -819,7 +819,7 @@ test_offline_queue (Fixture       *f,
   for (guint i = 0; i < 12; i++)
     {
       g_autofree char *json = g_strdup_printf ("{\"name\":\"Offline %u\"}", i);
-      g_free (gp_test_save (f->store_a, "clients", NULL, json));
+      g_free (gp_test_save (f->store_a, "clients", NULL, json, NULL));
     }
   g_assert_cmpuint (gp_store_get_pending_count (f->store_a), ==, 12);
 
@@ -830,7 +830,7 @@ test_offline_queue (Fixture       *f,
   g_assert_cmpuint (gp_sync_status_get_pending_count (status), ==, 12);
 
   /* More edits while offline queue up too. */
-  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Offline late\"}"));
+  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Offline late\"}", NULL));
 
   /* The server appears (same port, same data): the queue drains by itself. */
   gp_test_server_restart (f->server);
@@ -840,7 +840,7 @@ test_offline_queue (Fixture       *f,
 
   sync_ok (f->b);
   assert_converged (f);
-  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(*) FROM clients"), ==, 13);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT count(*) FROM clients"), ==, 13);
 }
 
 static gboolean
@@ -873,7 +873,7 @@ test_token_expiry (Fixture       *f,
    * the client exactly like an expired token; real expiry has a 60 s leeway on the server,
    * too slow for this suite): the client renews it with the refresh token and carries on. */
   rotate_server_key (f);
-  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"After expiry\"}"));
+  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"After expiry\"}", NULL));
   sync_ok (f->a);
   g_assert_cmpstr (gp_account_get_token (f->account_a), !=, old_token);
   g_assert_cmpuint (gp_store_get_pending_count (f->store_a), ==, 0);
@@ -901,7 +901,7 @@ test_token_expiry (Fixture       *f,
     g_assert_cmpint (soup_message_get_status (msg), ==, 200);
   }
   rotate_server_key (f);
-  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Pending\"}"));
+  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Pending\"}", NULL));
   gp_test_sync (f->a, &error);
   g_assert_error (error, GP_SYNC_ERROR, GP_SYNC_ERROR_UNAUTHORIZED);
   g_assert_true (gp_test_wait_until (is_signed_out, status, 5000));
@@ -1032,7 +1032,7 @@ test_kill_mid_push (Fixture       *f,
   for (guint i = 0; i < 25; i++)
     {
       g_autofree char *json = g_strdup_printf ("{\"name\":\"Client %u\"}", i);
-      g_free (gp_test_save (f->store_a, "clients", NULL, json));
+      g_free (gp_test_save (f->store_a, "clients", NULL, json, NULL));
     }
 
   proxy.kill_after_push = TRUE;
@@ -1051,15 +1051,15 @@ test_kill_mid_push (Fixture       *f,
 
   sync_ok (f->b);
   assert_converged (f);
-  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(*) FROM clients"), ==, 25);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT count(*) FROM clients"), ==, 25);
   /* No duplicates: a fresh device sees each record once. */
-  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(DISTINCT name) FROM clients"), ==, 25);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT count(DISTINCT name) FROM clients"), ==, 25);
 
   gp_sync_client_stop (client);
   g_assert_true (gp_test_wait_until (not_syncing, gp_sync_client_get_status (client), 30000));
   g_assert_finalize_object (g_steal_pointer (&client));
   g_clear_object (&via_proxy);
-  gp_test_sleep (50);
+  gp_test_iterate (50);
   soup_server_disconnect (proxy.soup);
   g_clear_object (&proxy.soup);
   g_clear_object (&proxy.session);
@@ -1076,17 +1076,17 @@ test_push_id_reuse (Fixture       *f,
   g_autoptr(GpPushBatch) second = NULL;
   g_autoptr(GpPushBatch) third = NULL;
 
-  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"One\"}"));
+  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"One\"}", NULL));
 
   gp_store_sync_collect_async (f->store_a, 100, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   first = gp_store_sync_collect_finish (f->store_a, result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
   /* Not acknowledged: the same changes go again under the same push id (a replay). */
   gp_store_sync_collect_async (f->store_a, 100, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   second = gp_store_sync_collect_finish (f->store_a, result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -1095,9 +1095,9 @@ test_push_id_reuse (Fixture       *f,
   g_assert_true (g_uuid_string_is_valid (gp_push_batch_get_push_id (first)));
 
   /* Different changes get a fresh id: a replay must never stand in for new data. */
-  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Two\"}"));
+  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Two\"}", NULL));
   gp_store_sync_collect_async (f->store_a, 100, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   third = gp_store_sync_collect_finish (f->store_a, result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (gp_push_batch_get_push_id (first), !=, gp_push_batch_get_push_id (third));
@@ -1127,15 +1127,15 @@ test_progress_and_debounce (Fixture       *f,
   for (guint i = 0; i < 10; i++)
     {
       g_autofree char *json = g_strdup_printf ("{\"name\":\"P %u\"}", i);
-      g_free (gp_test_save (f->store_a, "clients", NULL, json));
+      g_free (gp_test_save (f->store_a, "clients", NULL, json, NULL));
     }
 
   /* Started, the client syncs by itself; later edits are picked up after the debounce. */
   gp_sync_client_start (f->a);
   g_assert_true (gp_test_wait_until (drained, f, 10000));
-  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Debounced\"}"));
+  g_free (gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Debounced\"}", NULL));
   g_assert_true (gp_test_wait_until (drained, f, 10000));
-  g_assert_cmpint (gp_test_count_rows (f->path_a, "SELECT count(*) FROM clients WHERE _status = 'synced'"), ==, 11);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT count(*) FROM clients WHERE _status = 'synced'"), ==, 11);
 
   for (guint i = 0; i < texts->len; i++)
     if (g_str_equal (g_ptr_array_index (texts, i), "Sending 7 of 10 changes"))
@@ -1153,7 +1153,7 @@ static void
 test_remote_delete_two_levels (Fixture       *f,
                                gconstpointer  data)
 {
-  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Parent\"}");
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Parent\"}", NULL);
   g_autofree char *invoice = NULL;
   g_autofree char *line = NULL;
   g_autofree char *json = NULL;
@@ -1164,17 +1164,17 @@ test_remote_delete_two_levels (Fixture       *f,
   sync_ok (f->b);
 
   /* B deletes the client; A, not knowing, adds an invoice and a line to it. */
-  gp_test_delete (f->store_b, "clients", client);
+  g_ptr_array_unref (gp_test_delete (f->store_b, "clients", client, NULL));
   sync_ok (f->b);
   json = g_strdup_printf ("{\"client_id\":\"%s\"}", client);
-  invoice = gp_test_save (f->store_a, "invoices", NULL, json);
+  invoice = gp_test_save (f->store_a, "invoices", NULL, json, NULL);
   g_free (json);
   json = g_strdup_printf ("{\"invoice_id\":\"%s\",\"description\":\"Two levels down\"}", invoice);
-  line = gp_test_save (f->store_a, "invoice_lines", NULL, json);
+  line = gp_test_save (f->store_a, "invoice_lines", NULL, json, NULL);
   sync_ok (f->a);
 
   g_assert_cmpuint (n_conflicts (f->store_a), ==, 1);
-  record = gp_test_get (f->store_a, "invoice_lines", line);
+  record = gp_test_get (f->store_a, "invoice_lines", line, NULL);
   g_assert_nonnull (record);
   g_assert_cmpstr (gp_record_get_sync_status (record), ==, "created");
 
@@ -1184,9 +1184,9 @@ test_remote_delete_two_levels (Fixture       *f,
   sync_ok (f->a);
   sync_ok (f->b);
   assert_converged (f);
-  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(*) FROM invoice_lines "
+  g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT count(*) FROM invoice_lines "
                                                   "WHERE description = 'Two levels down'"), ==, 1);
-  g_assert_cmpint (gp_test_count_rows (f->path_b, "SELECT count(*) FROM invoice_lines"), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT count(*) FROM invoice_lines"), ==, 1);
 }
 
 /* A record added on one device below a record deleted (not yet pushed) on another is not
@@ -1196,7 +1196,7 @@ static void
 test_remote_child_under_local_delete (Fixture       *f,
                                       gconstpointer  data)
 {
-  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Kept\"}");
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Kept\"}", NULL);
   g_autofree char *ticket = NULL;
   g_autofree char *entry = NULL;
   g_autofree char *json = NULL;
@@ -1205,14 +1205,14 @@ test_remote_child_under_local_delete (Fixture       *f,
   GpConflict *conflict;
 
   json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Ticket\"}", client);
-  ticket = gp_test_save (f->store_a, "tickets", NULL, json);
+  ticket = gp_test_save (f->store_a, "tickets", NULL, json, NULL);
   sync_ok (f->a);
   sync_ok (f->b);
 
-  gp_test_delete (f->store_a, "clients", client);
+  g_ptr_array_unref (gp_test_delete (f->store_a, "clients", client, NULL));
   g_free (json);
   json = g_strdup_printf ("{\"ticket_id\":\"%s\",\"started_at\":1000,\"note\":\"Added on B\"}", ticket);
-  entry = gp_test_save (f->store_b, "time_entries", NULL, json);
+  entry = gp_test_save (f->store_b, "time_entries", NULL, json, NULL);
   sync_ok (f->b);
   sync_ok (f->a);
 
@@ -1245,7 +1245,7 @@ apply_page (GpStore    *store,
   g_autoptr(GpPullOutcome) outcome = NULL;
 
   gp_store_sync_apply_pull_async (store, page, last_pulled_at, NULL, result_cb, &result);
-  gp_test_wait_result (&result);
+  gp_test_wait (&result);
   outcome = gp_store_sync_apply_pull_finish (store, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (outcome);
@@ -1264,7 +1264,7 @@ test_orphan_waits_for_parent (void)
   g_autofree char *cmd = NULL;
 
   g_assert_no_error (error);
-  store = gp_test_store_open (path);
+  store = gp_test_open_store (path);
   apply_page (store,
               "{\"changes\":{\"invoice_lines\":{\"created\":[{\"id\":\"line1\",\"invoice_id\":\"inv1\","
               "\"position\":0,\"description\":\"waits\",\"quantity\":1000,\"unit_price\":5,\"tax_rate\":0,"

@@ -7,9 +7,7 @@
 
 #include "config.h"
 
-#include <libsoup/soup.h>
-#include <stdlib.h>
-#include <string.h>
+#include <unistd.h>
 
 #include "gp-error.h"
 #include "gp-sync-test-utils.h"
@@ -28,226 +26,91 @@ static guint max_stall_ms = 1000;
 static guint max_stall_ms = 250;
 #endif
 
-static gint64
-vm_hwm_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, "VmHWM:");
-  return line ? g_ascii_strtoll (line + 6, NULL, 10) : -1;
-}
-
+/* The real server with an account holding @n records, and a fresh device for it. */
 typedef struct
 {
-  gint64 last;
-  gint64 max_gap;
-  guint ticks;
-} Ticker;
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  Ticker *t = user_data;
-  gint64 now = g_get_monotonic_time ();
-
-  if (t->last != 0)
-    t->max_gap = MAX (t->max_gap, now - t->last);
-  t->last = now;
-  t->ticks++;
-  return G_SOURCE_CONTINUE;
-}
-
-static GBytes *
-request (SoupSession *session,
-         const char  *method,
-         const char  *uri,
-         const char  *token,
-         GBytes      *body,
-         guint        expected)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  g_autofree char *bearer = g_strdup_printf ("Bearer %s", token);
-  g_autoptr(GError) error = NULL;
-  GBytes *reply;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
-  if (body != NULL)
-    soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, expected);
-  return reply;
-}
+  char *dir;
+  char *path;
+  char *email;
+  GpTestServer *server;
+  GpAccount *account;
+  GpStore *store;
+  GpSyncClient *client;
+} Fixture;
 
 static void
-append_id (GString *s,
-           char     kind,
-           guint    n)
-{
-  g_string_append_printf (s, "\"%c%015u\"", kind, n);
-}
-
-/* Fills the server: per 20 records, one client, eight invoices with one line each, three
- * tickets (close to a freelancer's real mix), pushed in bodies of about 4,000 records. */
-static void
-fill_server (const char *uri,
-             const char *token,
-             guint       n)
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *pull_uri = g_strconcat (uri, "/sync/pull?last_pulled_at=null&schema_version=1", NULL);
-  g_autoptr(GBytes) pulled = request (session, "GET", pull_uri, token, NULL, 200);
-  g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (pulled, NULL), NULL);
-  gint64 lpa = json_object_get_int_member (json_node_get_object (node), "timestamp");
-  g_autofree char *push_uri = g_strdup_printf ("%s/sync/push?last_pulled_at=%" G_GINT64_FORMAT, uri, lpa);
-  guint made = 0;
-  guint group = 0;
+  guint n = GPOINTER_TO_UINT (data) != 0 ? GPOINTER_TO_UINT (data) : n_records;
 
-  while (made < n)
-    {
-      g_autoptr(GString) clients = g_string_new (NULL);
-      g_autoptr(GString) invoices = g_string_new (NULL);
-      g_autoptr(GString) lines = g_string_new (NULL);
-      g_autoptr(GString) tickets = g_string_new (NULL);
-      g_autoptr(GString) body = g_string_new (NULL);
-      g_autoptr(GBytes) bytes = NULL;
-      g_autoptr(GBytes) reply = NULL;
-      guint in_body = 0;
+  f->dir = gp_test_make_dir ();
+  f->email = g_strdup_printf ("large-%d@example.org", (int)getpid ());
+  f->server = gp_test_server_start (f->dir, 0, NULL);
+  f->account = gp_test_account_sign_in (f->server->uri, f->email, TRUE);
+  gp_test_seed_server (session, f->server->uri, gp_account_get_token (f->account), n);
 
-      while (made < n && in_body < 4000)
-        {
-          guint k = made % 20;
-
-          if (k == 0)
-            {
-              group = made / 20;
-              g_string_append_printf (clients, "%s{\"id\":", clients->len ? "," : "");
-              append_id (clients, 'c', group);
-              g_string_append_printf (clients, ",\"name\":\"Client %u GmbH\",\"email\":\"billing%u@example.org\","
-                                      "\"company\":\"Client %u\",\"currency\":\"EUR\",\"hourly_rate\":9500,"
-                                      "\"created_at\":1795306764726,\"updated_at\":1795306764726}",
-                                      group, group, group);
-            }
-          else if (k <= 16)
-            {
-              guint inv = group * 8 + (k - 1) / 2;
-
-              if (k % 2 == 1)
-                {
-                  g_string_append_printf (invoices, "%s{\"id\":", invoices->len ? "," : "");
-                  append_id (invoices, 'i', inv);
-                  g_string_append (invoices, ",\"client_id\":");
-                  append_id (invoices, 'c', group);
-                  g_string_append_printf (invoices, ",\"number\":\"2026-%06u\",\"status\":\"sent\",\"currency\":\"EUR\","
-                                          "\"issued_on\":\"2026-11-01\",\"due_on\":\"2026-11-15\",\"notes\":\"Thank you "
-                                          "for your business.\",\"terms\":\"14 days net\",\"created_at\":1795306764726,"
-                                          "\"updated_at\":1795306764726}", inv);
-                }
-              else
-                {
-                  g_string_append_printf (lines, "%s{\"id\":", lines->len ? "," : "");
-                  append_id (lines, 'l', inv);
-                  g_string_append (lines, ",\"invoice_id\":");
-                  append_id (lines, 'i', inv);
-                  g_string_append (lines, ",\"position\":0,\"description\":\"Consulting, November\",\"quantity\":7500,"
-                                          "\"unit_price\":9500,\"tax_rate\":1900,\"discount\":0,"
-                                          "\"created_at\":1795306764726,\"updated_at\":1795306764726}");
-                }
-            }
-          else
-            {
-              g_string_append_printf (tickets, "%s{\"id\":", tickets->len ? "," : "");
-              append_id (tickets, 't', made);
-              g_string_append (tickets, ",\"client_id\":");
-              append_id (tickets, 'c', group);
-              g_string_append_printf (tickets, ",\"title\":\"Ticket %u\",\"body\":\"The printer on the second floor "
-                                      "jams again.\",\"status\":\"open\",\"priority\":\"normal\","
-                                      "\"created_at\":1795306764726,\"updated_at\":1795306764726}", made);
-            }
-          made++;
-          in_body++;
-        }
-
-      g_string_append_printf (body,
-                              "{\"clients\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
-                              "\"invoices\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
-                              "\"invoice_lines\":{\"created\":[%s],\"updated\":[],\"deleted\":[]},"
-                              "\"tickets\":{\"created\":[%s],\"updated\":[],\"deleted\":[]}}",
-                              clients->str, invoices->str, lines->str, tickets->str);
-      bytes = g_bytes_new (body->str, body->len);
-      reply = request (session, "POST", push_uri, token, bytes, 200);
-    }
+  f->path = g_build_filename (f->dir, "device.db", NULL);
+  f->store = gp_test_open_store (f->path);
+  f->client = gp_sync_client_new (f->store, f->account);
 }
 
 static void
-test_first_sync (void)
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gp_sync_client_stop (f->client);
+  g_clear_object (&f->client);
+  gp_test_close_store (g_steal_pointer (&f->store));
+  g_clear_object (&f->account);
+  gp_test_server_free (f->server);
+  gp_test_forget_account (f->email);
+  gp_test_remove_dir (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+  g_free (f->email);
+}
+
+static void
+test_first_sync (Fixture       *f,
+                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("gigpilot-sync-large-XXXXXX", &error);
-  GpTestServer *server = NULL;
-  g_autoptr(GpAccount) account = NULL;
-  g_autoptr(GpStore) store = NULL;
-  g_autoptr(GpSyncClient) client = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *email = g_strdup_printf ("large-%d@example.org", (int)getpid ());
-  Ticker ticker = { 0 };
-  Ticker idle = { 0 };
+  GpTestTicker ticker;
+  GpTestTicker idle;
   gint64 bound_ms;
   gint64 start, elapsed_ms, hwm_before, hwm_after;
-  guint tick_id;
-  gint64 total = 0;
 
-  g_assert_no_error (error);
-  server = gp_test_server_start (dir, 0, NULL);
-  account = gp_test_account_sign_in (server->uri, email, TRUE);
-  fill_server (server->uri, gp_account_get_token (account), n_records);
-
-  path = g_build_filename (dir, "device.db", NULL);
-  store = gp_test_store_open (path);
-  client = gp_sync_client_new (store, account);
-  hwm_before = vm_hwm_kib ();
+  hwm_before = gp_test_vm_hwm_kib ();
 
   /* The same ticker on an idle main loop first: on a loaded machine the scheduler alone
    * delays ticks, and only stalls beyond that are the sync's doing. */
-  tick_id = g_timeout_add (5, tick_cb, &idle);
-  gp_test_sleep (1000);
-  g_source_remove (tick_id);
+  gp_test_ticker_start (&idle);
+  gp_test_iterate (1000);
+  gp_test_ticker_stop (&idle);
 
-  tick_id = g_timeout_add (5, tick_cb, &ticker);
+  gp_test_ticker_start (&ticker);
   start = g_get_monotonic_time ();
-  gp_test_sync (client, &error);
+  gp_test_sync (f->client, &error);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
-  g_source_remove (tick_id);
+  gp_test_ticker_stop (&ticker);
   g_assert_no_error (error);
-  hwm_after = vm_hwm_kib ();
+  hwm_after = gp_test_vm_hwm_kib ();
 
-  total = gp_test_count_rows (path, "SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM invoices) "
-                                    "+ (SELECT count(*) FROM invoice_lines) + (SELECT count(*) FROM tickets)");
-  g_assert_cmpint (total, ==, n_records);
-  g_assert_cmpuint (gp_store_get_pending_count (store), ==, 0);
-  g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM sync_meta WHERE key = 'pull_cursor'"), ==, 0);
+  g_assert_cmpint (gp_test_count_synced (f->path), ==, n_records);
+  g_assert_cmpuint (gp_store_get_pending_count (f->store), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key = 'pull_cursor'"), ==, 0);
 
-  bound_ms = MAX (max_stall_ms, 3 * idle.max_gap / 1000);
+  bound_ms = MAX (max_stall_ms, 3 * idle.max_wall / 1000);
   g_test_message ("first sync of %u records: %" G_GINT64_FORMAT " ms (%.0f records/s); "
                   "main loop max stall %.1f ms over %u ticks (idle baseline %.1f ms, bound %"
                   G_GINT64_FORMAT " ms); VmHWM %" G_GINT64_FORMAT " KiB before, %"
                   G_GINT64_FORMAT " KiB after",
                   n_records, elapsed_ms, n_records * 1000.0 / MAX (elapsed_ms, 1),
-                  ticker.max_gap / 1000.0, ticker.ticks, idle.max_gap / 1000.0, bound_ms,
+                  ticker.max_wall / 1000.0, ticker.ticks, idle.max_wall / 1000.0, bound_ms,
                   hwm_before, hwm_after);
-  g_assert_cmpint (ticker.max_gap / 1000, <, bound_ms);
-
-  g_clear_object (&client);
-  gp_store_close (store);
-  gp_test_server_free (server);
-  gp_test_forget_account (email);
-  {
-    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-    g_assert_cmpint (system (cmd), ==, 0);
-  }
+  g_assert_cmpint (ticker.max_wall / 1000, <, bound_ms);
 }
 
 /* The first sync is interrupted after some pages; the next one resumes at the saved cursor
@@ -255,7 +118,7 @@ test_first_sync (void)
 static gboolean
 applied_pages (gpointer data)
 {
-  return gp_test_count_rows (data, "SELECT count(*) FROM sync_meta WHERE key = 'pull_cursor'") > 0;
+  return gp_test_sql_int (data, "SELECT count(*) FROM sync_meta WHERE key = 'pull_cursor'") > 0;
 }
 
 static gboolean
@@ -265,54 +128,27 @@ has_error (gpointer data)
 }
 
 static void
-test_resume (void)
+test_resume (Fixture       *f,
+             gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("gigpilot-sync-resume-XXXXXX", &error);
-  GpTestServer *server = NULL;
-  g_autoptr(GpAccount) account = NULL;
-  g_autoptr(GpStore) store = NULL;
-  g_autoptr(GpSyncClient) client = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *email = g_strdup_printf ("resume-%d@example.org", (int)getpid ());
-  gint64 before;
 
-  g_assert_no_error (error);
-  server = gp_test_server_start (dir, 0, NULL);
-  account = gp_test_account_sign_in (server->uri, email, TRUE);
-  fill_server (server->uri, gp_account_get_token (account), 2000);
-
-  path = g_build_filename (dir, "device.db", NULL);
-  store = gp_test_store_open (path);
-  client = gp_sync_client_new (store, account);
-  g_object_set (client, "page-size", 100, NULL);
+  g_object_set (f->client, "page-size", 100, NULL);
 
   /* The server dies while pages are coming in. */
-  gp_sync_client_sync_now (client);
-  g_assert_true (gp_test_wait_until (applied_pages, path, 30000));
-  gp_test_server_kill (server);
-  g_assert_true (gp_test_wait_until (has_error, gp_sync_client_get_status (client), 30000));
-  g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM sync_meta WHERE key = 'last_pulled_at'"), ==, 0);
-  before = gp_test_count_rows (path, "SELECT count(*) FROM clients");
-  g_assert_cmpint (before, >, 0);
+  gp_sync_client_sync_now (f->client);
+  g_assert_true (gp_test_wait_until (applied_pages, f->path, 30000));
+  gp_test_server_kill (f->server);
+  g_assert_true (gp_test_wait_until (has_error, gp_sync_client_get_status (f->client), 30000));
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key = 'last_pulled_at'"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients"), >, 0);
 
-  gp_test_server_restart (server);
-  gp_test_sync (client, &error);
+  gp_test_server_restart (f->server);
+  gp_test_sync (f->client, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (gp_test_count_rows (path, "SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM invoices) "
-                                             "+ (SELECT count(*) FROM invoice_lines) + (SELECT count(*) FROM tickets)"), ==, 2000);
-  g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM sync_meta WHERE key = 'last_pulled_at'"), ==, 1);
-  g_assert_cmpint (gp_test_count_rows (path, "SELECT count(*) FROM sync_meta WHERE key LIKE 'pull_cursor%'"), ==, 0);
-
-  gp_sync_client_stop (client);
-  g_clear_object (&client);
-  gp_store_close (store);
-  gp_test_server_free (server);
-  gp_test_forget_account (email);
-  {
-    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-    g_assert_cmpint (system (cmd), ==, 0);
-  }
+  g_assert_cmpint (gp_test_count_synced (f->path), ==, 2000);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key = 'last_pulled_at'"), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key LIKE 'pull_cursor%'"), ==, 0);
 }
 
 int
@@ -325,7 +161,8 @@ main (int   argc,
     if (g_str_equal (argv[i], "--records"))
       n_records = (guint)g_ascii_strtoull (argv[i + 1], NULL, 10);
 
-  g_test_add_func ("/sync-large/first-sync", test_first_sync);
-  g_test_add_func ("/sync-large/resume", test_resume);
+  g_test_add ("/sync-large/first-sync", Fixture, NULL, fixture_set_up, test_first_sync, fixture_tear_down);
+  g_test_add ("/sync-large/resume", Fixture, GUINT_TO_POINTER (2000),
+              fixture_set_up, test_resume, fixture_tear_down);
   return g_test_run ();
 }

@@ -745,9 +745,9 @@ test_billed_into_held_invoice (Fixture       *f,
                                gconstpointer  data)
 {
   g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
-                                          "{\"name\":\"Acme\",\"currency\":\"EUR\",\"hourly_rate\":8000}");
+                                          "{\"name\":\"Acme\",\"currency\":\"EUR\",\"hourly_rate\":8000}", NULL);
   g_autofree char *json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Fix login\"}", client);
-  g_autofree char *ticket = gp_test_save (f->store_a, "tickets", NULL, json);
+  g_autofree char *ticket = gp_test_save (f->store_a, "tickets", NULL, json, NULL);
   g_autofree char *e1 = add_time (f->store_a, ticket, MONDAY + 9 * HOUR, HOUR);
   g_autofree char *e3 = NULL;
   g_autofree char *inv_a = NULL;
@@ -772,13 +772,13 @@ test_billed_into_held_invoice (Fixture       *f,
   g_assert_cmpint (conflict->kind, ==, GP_CONFLICT_DOUBLE_BILLED);
   g_assert_cmpstr (conflict->record_id, ==, inv_b);
   sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE id = '%s' AND billed_invoice_id = '%s'", e3, inv_b);
-  g_assert_cmpint (gp_test_count_rows (f->path_b, sql), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, sql), ==, 1);
 
   /* A's view while the decision waits: no entry pointing at an invoice A cannot have. */
   sync_ok (f->a);
   sync_ok (f->a);
   g_assert_false (exists (f->store_a, "invoices", inv_b));
-  g_assert_cmpint (gp_test_count_rows (f->path_a, sql), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 0);
 
   /* Kept on purpose: the invoice and its time arrive together. */
   g_assert_true (gp_test_resolve (f->store_b, "invoices", inv_b, GP_RESOLUTION_KEEP_MINE, NULL, &error));
@@ -788,7 +788,7 @@ test_billed_into_held_invoice (Fixture       *f,
   sync_ok (f->b);
   assert_converged (f);
   g_assert_true (exists (f->store_a, "invoices", inv_b));
-  g_assert_cmpint (gp_test_count_rows (f->path_a, sql), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 1);
 }
 
 /* Failures ----------------------------------------------------------------------------------- */

@@ -1950,6 +1950,7 @@ typedef struct
   Account *account;
   gint64   lpa;
   guint    status;
+  gint     done;
 } SlowPush;
 
 static gpointer
@@ -1960,6 +1961,7 @@ slow_push_thread (gpointer data)
                                "{\"clients\":{\"created\":[{\"id\":\"inFlight00000001\",\"name\":\"x\"}]}}");
 
   sp->status = resp->status;
+  g_atomic_int_set (&sp->done, 1);
   return NULL;
 }
 
@@ -1995,6 +1997,75 @@ test_shutdown_drains (void)
   after = pull_ok (again, account, 0);
   g_assert_nonnull (find_record (after, "clients", "inFlight00000001"));
   srv_stop (again);
+}
+
+/* The classic sync race: a push has stamped its rows and not yet committed while pulls run.
+ * Every timestamp a pull hands out must cover every row at or below it: a pull that did not
+ * include the pushed record must see it when the client pulls from that timestamp. The push
+ * is held 400 ms before its commit (the testing aid), and pulls run all through that time:
+ * from a timestamp with changes after it (the full path: clock bump, then a snapshot) and
+ * from the newest timestamp (the unchanged path, one read of the clock). */
+static void
+test_pull_during_commit (void)
+{
+  Srv *srv;
+  g_autoptr(Account) account = NULL;
+  g_autoptr(Resp) p0 = NULL;
+  g_autoptr(Resp) p1 = NULL;
+  g_autoptr(GArray) missed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  SlowPush sp = { 0, };
+  GThread *thread;
+  gint64 t0, t1;
+  guint n_pulls = 0, n_with = 0;
+
+  g_setenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS", "400", TRUE);
+  srv = srv_start (NULL);
+  g_unsetenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS");
+  account = new_account (srv);
+  p0 = pull_ok (srv, account, 0);
+  t0 = timestamp_of (p0);
+  push_ok (srv, account, t0, "{\"clients\":{\"created\":[{\"id\":\"earlier000000001\",\"name\":\"e\"}]}}");
+  p1 = pull_ok (srv, account, t0);
+  t1 = timestamp_of (p1);
+
+  sp = (SlowPush) { srv, account, t1, 0, 0 };
+  thread = g_thread_new ("slow-push", slow_push_thread, &sp);
+  /* The push is now held before its commit. Pull until it has been answered, and once more;
+   * a pull on the full path waits for the commit (it bumps the locked clock), one on the
+   * unchanged path does not. */
+  g_usleep (250 * 1000);
+  for (gboolean last = FALSE; !last; )
+    {
+      last = g_atomic_int_get (&sp.done);
+      for (guint k = 0; k < 2; k++)
+        {
+          g_autoptr(Resp) p = pull_ok (srv, account, k == 0 ? t1 : t0);
+          gint64 t = timestamp_of (p);
+
+          n_pulls++;
+          if (find_record (p, "clients", "inFlight00000001") != NULL)
+            n_with++;
+          else
+            g_array_append_val (missed, t);
+        }
+      g_usleep (20 * 1000);
+    }
+  g_thread_join (thread);
+  g_assert_cmpuint (sp.status, ==, 200);
+  g_test_message ("%u pulls while the push was held or just after; %u had the record", n_pulls, n_with);
+  /* The window was covered on both sides of the commit. */
+  g_assert_cmpuint (missed->len, >, 0);
+  g_assert_cmpuint (n_with, >, 0);
+
+  for (guint i = 0; i < missed->len; i++)
+    {
+      g_autoptr(Resp) again = pull_ok (srv, account, g_array_index (missed, gint64, i));
+
+      if (find_record (again, "clients", "inFlight00000001") == NULL)
+        g_error ("a pull returned timestamp %" G_GINT64_FORMAT " without the record, and a pull from "
+                 "that timestamp does not have it either", g_array_index (missed, gint64, i));
+    }
+  srv_stop (srv);
 }
 
 int
@@ -2045,6 +2116,7 @@ main (int   argc,
   g_test_add_func ("/server/idle-timeout", test_idle_timeout);
   g_test_add_func ("/server/two-processes", test_two_processes);
   g_test_add_func ("/server/shutdown-drains", test_shutdown_drains);
+  g_test_add_func ("/server/sync/pull-during-commit", test_pull_during_commit);
 
   rc = g_test_run ();
 

@@ -829,7 +829,7 @@ test_lost_answer (Fixture       *f,
   sync_ok (f->b);
 
   g_free (gp_test_save (f->store_a, "clients", client, "{\"name\":\"Acme GmbH\"}", NULL));
-  gp_test_delete (f->store_a, "clients", other, NULL);
+  g_ptr_array_unref (gp_test_delete (f->store_a, "clients", other, NULL));
   sync_ok (f->a);
   g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
   name = field (f->store_a, "clients", client, "name");

@@ -94,6 +94,9 @@ void          _gp_store_txn_set_result     (GpStoreTxn           *txn,
                                             GDestroyNotify        result_free);
 /* Read commands do not refresh the counts unless asked to. */
 void          _gp_store_txn_refresh_counts (GpStoreTxn           *txn);
+/* The command replaced the whole file with a checked copy (a restored backup): a store
+ * that a failed integrity check had stopped from writing may write again. */
+void          _gp_store_txn_replaced       (GpStoreTxn           *txn);
 gboolean      _gp_store_txn_exec           (GpStoreTxn           *txn,
                                             const char           *sql,
                                             GError              **error);

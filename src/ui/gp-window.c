@@ -34,6 +34,7 @@ struct _GpWindow
   GtkButton *back_button;
   GtkLabel *conflicts_badge;
   GtkListBoxRow *conflicts_row;
+  GtkRevealer *damaged_revealer;
   AdwLeaflet *leaflet;
   GtkLabel *offline_label;
   GtkRevealer *offline_revealer;
@@ -119,6 +120,51 @@ update_conflicts_badge (GpWindow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->conflicts_badge),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
                                   -1);
+}
+
+static void
+damaged_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     GpWindow         *self)
+{
+  if (g_strcmp0 (response, "restore") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.restore-backup", NULL);
+}
+
+/* A failed integrity check (after the window came up) stops every write; say so at once
+ * in a dialog, and keep a banner with the way out for as long as it lasts. */
+static void
+damaged_changed_cb (GpWindow *self)
+{
+  gboolean damaged = self->store != NULL && gp_store_get_damaged (self->store);
+  AdwMessageDialog *dialog;
+
+  gtk_revealer_set_reveal_child (self->damaged_revealer, damaged);
+  if (!damaged)
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Database Damaged"),
+    _("A check of GigPilot’s database found damage. Nothing more is saved, so the damage cannot "
+      "spread. Restore your latest backup to go on; changes that were synced come back from the "
+      "server with the next sync.")));
+  adw_message_dialog_add_responses (dialog, "close", _("_Not Now"), "restore", _("_Restore from Backup…"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "restore", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "restore");
+  adw_message_dialog_set_close_response (dialog, "close");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (damaged_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+restore_backup_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  GpWindow *self = GP_WINDOW (widget);
+
+  /* The dashboard's restore asks for the file and confirms. */
+  gp_window_show_page (self, "dashboard");
+  gtk_widget_activate_action (GTK_WIDGET (self->dashboard_page), "dashboard.restore", NULL);
 }
 
 static void
@@ -535,6 +581,8 @@ gp_window_constructed (GObject *object)
                                G_CALLBACK (update_offline_banner), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->store, "notify::conflict-count",
                                G_CALLBACK (conflict_count_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->store, "notify::damaged",
+                               G_CALLBACK (damaged_changed_cb), self, G_CONNECT_SWAPPED);
       self->known_conflicts = _gp_ui_get_uint_property (G_OBJECT (self->store), "conflict-count");
     }
 
@@ -562,6 +610,8 @@ gp_window_constructed (GObject *object)
   gtk_list_box_select_row (self->sidebar_list, GTK_LIST_BOX_ROW (gtk_widget_get_first_child (GTK_WIDGET (self->sidebar_list))));
   update_offline_banner (self);
   update_conflicts_badge (self);
+  if (self->store != NULL && gp_store_get_damaged (self->store))
+    damaged_changed_cb (self);
 }
 
 static void
@@ -658,6 +708,7 @@ gp_window_class_init (GpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GpWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, conflicts_badge);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, conflicts_row);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, damaged_revealer);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, offline_revealer);
@@ -688,6 +739,7 @@ gp_window_class_init (GpWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_install_action (widget_class, "win.about", NULL, about_action);
   gtk_widget_class_install_action (widget_class, "win.show-conflicts", NULL, show_conflicts_action);
+  gtk_widget_class_install_action (widget_class, "win.restore-backup", NULL, restore_backup_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK, "app.quit", NULL);
 
   g_type_ensure (GP_TYPE_SYNC_INDICATOR);

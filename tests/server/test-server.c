@@ -1475,6 +1475,63 @@ test_sync_monotonic (void)
     }
 }
 
+/* Two devices polling one account: each device's pull moves the clock, yet the other
+ * device's next poll still finds nothing new and gets its own timestamp back; a write
+ * or a deletion by one device reaches the other's next poll. */
+static void
+test_sync_two_devices (void)
+{
+  g_autoptr(Account) a = new_account (shared);
+  g_autoptr(Resp) first_a = pull_ok (shared, a, 0);
+  g_autoptr(Resp) first_b = pull_ok (shared, a, 0);
+  gint64 ta = timestamp_of (first_a), tb = timestamp_of (first_b);
+  g_autofree char *body = client_json ("twoDevAAAAAAAAAA", "from B", "created");
+
+  g_assert_cmpint (tb, >, ta);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(Resp) poll_a = pull_ok (shared, a, ta);
+      g_autoptr(Resp) poll_b = pull_ok (shared, a, tb);
+
+      g_assert_cmpuint (json_object_get_size (json_object_get_object_member (obj (poll_a), "changes")), ==, 0);
+      g_assert_cmpint (timestamp_of (poll_a), ==, ta);
+      g_assert_cmpint (timestamp_of (poll_b), ==, tb);
+    }
+
+  /* A timestamp this server never issued (in the future) is not echoed. */
+  {
+    g_autoptr(Resp) future = pull_ok (shared, a, tb + G_GINT64_CONSTANT (1000000000));
+
+    g_assert_cmpint (timestamp_of (future), !=, tb + G_GINT64_CONSTANT (1000000000));
+  }
+
+  push_ok (shared, a, tb, body);
+  {
+    g_autoptr(Resp) poll_a = pull_ok (shared, a, ta);
+
+    g_assert_cmpstr (where_is (poll_a, "clients", "twoDevAAAAAAAAAA"), ==, "created");
+    g_assert_cmpint (timestamp_of (poll_a), >, tb);
+    ta = timestamp_of (poll_a);
+  }
+  {
+    g_autoptr(Resp) poll_b = pull_ok (shared, a, tb);
+
+    g_assert_cmpstr (where_is (poll_b, "clients", "twoDevAAAAAAAAAA"), ==, "updated");
+    tb = timestamp_of (poll_b);
+  }
+
+  /* B deletes it; A's next poll carries the deletion, then A is quiet again. */
+  push_ok (shared, a, tb, "{\"clients\":{\"deleted\":[\"twoDevAAAAAAAAAA\"]}}");
+  {
+    g_autoptr(Resp) poll_a = pull_ok (shared, a, ta);
+    g_autoptr(Resp) again = NULL;
+
+    g_assert_cmpstr (where_is (poll_a, "clients", "twoDevAAAAAAAAAA"), ==, "deleted");
+    again = pull_ok (shared, a, timestamp_of (poll_a));
+    g_assert_cmpint (timestamp_of (again), ==, timestamp_of (poll_a));
+  }
+}
+
 static void
 test_sync_isolation (void)
 {
@@ -2108,6 +2165,7 @@ main (int   argc,
   g_test_add_func ("/server/sync/idempotent", test_sync_idempotent);
   g_test_add_func ("/server/sync/paging", test_sync_paging);
   g_test_add_func ("/server/sync/monotonic", test_sync_monotonic);
+  g_test_add_func ("/server/sync/two-devices", test_sync_two_devices);
   g_test_add_func ("/server/sync/isolation", test_sync_isolation);
   g_test_add_func ("/server/sync/bad-input", test_sync_bad_input);
   g_test_add_func ("/server/sync/body-limit", test_sync_body_limit);

@@ -153,6 +153,12 @@ gboolean      _gp_store_txn_query_foreach_id (GpStoreTxn         *txn,
                                               gpointer            user_data,
                                               GError            **error);
 
+/* The number of live rows @query matches (its order, limit and ids are ignored). */
+gboolean      _gp_store_txn_query_count    (GpStoreTxn           *txn,
+                                            GpQuery              *query,
+                                            guint                *count,
+                                            GError              **error);
+
 /* Helpers usable anywhere. */
 /* A record built from the current row of @stmt whose columns are "id", the table's data
  * columns in schema order, then "_status" (what _gp_store_table_select_list() selects). */

@@ -113,7 +113,7 @@ present_main_window (GpApplication *self)
 
   window = GTK_WINDOW (gp_window_new (self));
   g_signal_connect_object (window, "realize", G_CALLBACK (window_realized_cb), self, 0);
-  gtk_window_present (window);
+  gp_window_present_when_ready (GP_WINDOW (window));
 }
 
 static void

@@ -46,6 +46,7 @@ struct _GpChasingPage
   GPtrArray *items;
   guint reload_idle;
   guint day_timer;
+  guint start_idle;
   guint n_due;
   gboolean loading;
 };
@@ -388,6 +389,16 @@ run_daily_jobs (GpChasingPage *self)
 }
 
 static gboolean
+start_cb (gpointer user_data)
+{
+  GpChasingPage *self = user_data;
+
+  self->start_idle = 0;
+  run_daily_jobs (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 day_timer_cb (gpointer user_data)
 {
   GpChasingPage *self = user_data;
@@ -406,6 +417,7 @@ gp_chasing_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reload_idle, g_source_remove);
   g_clear_handle_id (&self->day_timer, g_source_remove);
+  g_clear_handle_id (&self->start_idle, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_CHASING_PAGE);
 
@@ -507,7 +519,9 @@ gp_chasing_page_new (GpStore   *store,
   g_set_object (&self->settings, settings);
   if (store != NULL)
     g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
-  run_daily_jobs (self);
+  /* The ladder reads every sent invoice: it waits until the window has shown and the
+   * lists have asked for their first rows, so the store thread serves those first. */
+  self->start_idle = g_idle_add_full (G_PRIORITY_LOW, start_cb, self, NULL);
   self->day_timer = g_timeout_add_seconds (DAY_CHECK_SECONDS, day_timer_cb, self);
   return self;
 }
@@ -528,6 +542,7 @@ gp_chasing_page_set_today (GpChasingPage *self,
 
   g_free (self->today_override);
   self->today_override = g_strdup (today);
+  g_clear_handle_id (&self->start_idle, g_source_remove);
   run_daily_jobs (self);
 }
 

@@ -294,6 +294,7 @@ struct _GpStore
   sqlite3      *db;
   int           wal_pages;      /* frames in the WAL since the last checkpoint request */
   gboolean      opened;         /* the file was accepted: closing it cleanly may say so */
+  GHashTable   *statements;     /* SQL -> sqlite3_stmt, see _gp_store_txn_prepare_cached() */
 
   /* Set on the store thread by an open that skipped the integrity check (the last close
    * was clean), read on the main context once the open completed. */
@@ -812,6 +813,7 @@ close_db (GpStore *self)
   assert_store_thread (self);
 
   stop_checkpointer (self);
+  g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
       int rc = sqlite3_close (self->db);
@@ -1433,6 +1435,45 @@ _gp_store_txn_prepare (GpStoreTxn  *txn,
   return stmt;
 }
 
+/* Statements that run once per record of a long command (a record read by id, a
+ * record's lines) are prepared once and kept: preparing took more time than running them
+ * (the chasing ladder of 100k invoices prepares seven per invoice). */
+#define MAX_CACHED_STATEMENTS 64
+
+sqlite3_stmt *
+_gp_store_txn_prepare_cached (GpStoreTxn  *txn,
+                              const char  *sql,
+                              GError     **error)
+{
+  GHashTable *statements;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_assert (txn != NULL);
+  assert_store_thread (txn->store);
+
+  statements = txn->store->statements;
+  stmt = g_hash_table_lookup (statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (txn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _gp_store_set_sqlite_error (error, txn->db, rc, "prepare");
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  if (g_hash_table_size (statements) >= MAX_CACHED_STATEMENTS)
+    g_hash_table_remove_all (statements);
+  g_hash_table_insert (statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
 gboolean
 _gp_store_txn_add_history (GpStoreTxn  *txn,
                            const char  *table,
@@ -1557,7 +1598,7 @@ _gp_store_txn_read_record (GpStoreTxn     *txn,
 
   sql = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?%s", _gp_store_table_select_list (table),
                          table->name, include_deleted ? "" : " AND _status != 'deleted'");
-  stmt = _gp_store_txn_prepare (txn, sql, error);
+  stmt = _gp_store_txn_prepare_cached (txn, sql, error);
   if (stmt == NULL)
     return NULL;
 
@@ -1571,7 +1612,7 @@ _gp_store_txn_read_record (GpStoreTxn     *txn,
   else
     _gp_store_set_sqlite_error (error, txn->db, rc, "read");
 
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
   return record;
 }
 
@@ -2103,6 +2144,7 @@ gp_store_finalize (GObject *object)
   g_mutex_clear (&self->ckpt_lock);
   g_cond_clear (&self->ckpt_cond);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (gp_store_parent_class)->finalize (object);
@@ -2225,4 +2267,6 @@ gp_store_init (GpStore *self)
   g_queue_init (&self->completions);
   g_mutex_init (&self->ckpt_lock);
   g_cond_init (&self->ckpt_cond);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify)sqlite3_finalize);
 }

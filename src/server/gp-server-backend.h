@@ -166,10 +166,13 @@ typedef struct
   /* Reads the user's clock without writing, outside any transaction: one statement
    * with its own snapshot. Every row in it is stamped at or below the value, and every
    * later write above it (writes stamp max(clock + 1, now) under the clock lock).
-   * *found is FALSE when the user has no clock row yet. */
+   * *changed tells, from the same snapshot, whether any row of the synced tables is
+   * stamped above @after. *found is FALSE when the user has no clock row yet. */
   gboolean  (*read_clock)        (GpConn      *conn,
                                   const char  *user_id,
+                                  gint64       after,
                                   gint64      *ts,
+                                  gboolean    *changed,
                                   gboolean    *found,
                                   GError     **error);
 

@@ -649,14 +649,18 @@ decode_cursor (const char  *cursor,
 
 /* The timestamp of a pull with nothing to send, or 0 when the pull needs the full
  * path: parameters to check or report, a cursor, a migration, or changes after
- * last_pulled_at. One read of the clock in its own snapshot, no write (the variant of
- * sync-protocol.md §11): every row is stamped at or below the clock, and every write
- * committing later is stamped above it. A clock equal to last_pulled_at means the
- * client's own last timestamp is still the newest: nothing changed since, and it gets
- * that timestamp back. Echoing it (rather than handing every device the clock) keeps
- * timestamps unique per device, as is_created_for() needs. A clock below
- * last_pulled_at (a timestamp this server never issued, or a bump lost in a crash)
- * takes the full path, whose fresh timestamp corrects the client. */
+ * last_pulled_at. One statement in its own snapshot, no write (the variant of
+ * sync-protocol.md §11): it reads the clock and whether any row is stamped above
+ * last_pulled_at. When none is, nothing changed since the client's last pull, and the
+ * client gets its own timestamp back. The clock may have moved meanwhile: another
+ * device's pull bumps it without writing a row, and a write may be in flight, stamped
+ * above the clock but not committed. Neither matters, because the answer is
+ * last_pulled_at itself, not the clock: the pull that issued it already covered every
+ * row stamped at or below it, and the next pull again asks for everything above it,
+ * including whatever commits in between. Echoing it (rather than handing every device
+ * the clock) also keeps timestamps unique per device, as is_created_for() needs. A
+ * clock below last_pulled_at (a timestamp this server never issued, or a bump lost in
+ * a crash) takes the full path, whose fresh timestamp corrects the client. */
 static gint64
 unchanged_timestamp (GpConn      *conn,
                      const char  *user_id,
@@ -665,7 +669,7 @@ unchanged_timestamp (GpConn      *conn,
 {
   const char *text;
   gint64 lpa = 0, value = 0, ts = 0;
-  gboolean present = FALSE, found = FALSE;
+  gboolean present = FALSE, found = FALSE, changed = TRUE;
 
   if (query == NULL ||
       !gp_sync_parse_ms (g_hash_table_lookup (query, "last_pulled_at"), &lpa) || lpa == 0 ||
@@ -679,9 +683,10 @@ unchanged_timestamp (GpConn      *conn,
   if (text != NULL && text[0] != '\0' && strcmp (text, "null") != 0)
     return 0;
 
-  if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &ts, &found, NULL) || !found || ts != lpa)
+  if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, lpa, &ts, &changed, &found, NULL) ||
+      !found || ts < lpa || changed)
     return 0;
-  return ts;
+  return lpa;
 }
 
 static void

@@ -735,6 +735,62 @@ test_time_billed_once (Fixture       *f,
     }
 }
 
+/* The same, with time that only B had: B's invoice bills it too. While that invoice is held
+ * back as double-billed, the server has never seen it, so the entry that points at it must
+ * wait with it: pushed alone, it reached A pointing at an invoice A did not have, waited for
+ * it, and was dropped by A's next one-page pull; A never saw that time again (the
+ * simulation's seed 1223, SQLite). */
+static void
+test_billed_into_held_invoice (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
+                                          "{\"name\":\"Acme\",\"currency\":\"EUR\",\"hourly_rate\":8000}", NULL);
+  g_autofree char *json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Fix login\"}", client);
+  g_autofree char *ticket = gp_test_save (f->store_a, "tickets", NULL, json, NULL);
+  g_autofree char *e1 = add_time (f->store_a, ticket, MONDAY + 9 * HOUR, HOUR);
+  g_autofree char *e3 = NULL;
+  g_autofree char *inv_a = NULL;
+  g_autofree char *inv_b = NULL;
+  g_autofree char *sql = NULL;
+  g_autoptr(GpConflict) conflict = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sync_ok (f->a);
+  sync_ok (f->b);
+
+  /* Offline: B logs more time, then both bill the day. */
+  e3 = add_time (f->store_b, ticket, MONDAY + 14 * HOUR, HOUR / 4);
+  inv_a = invoice_time (f->store_a, client, &error);
+  g_assert_no_error (error);
+  inv_b = invoice_time (f->store_b, client, &error);
+  g_assert_no_error (error);
+
+  sync_ok (f->a);
+  sync_ok (f->b);
+  conflict = only_conflict (f->store_b);
+  g_assert_cmpint (conflict->kind, ==, GP_CONFLICT_DOUBLE_BILLED);
+  g_assert_cmpstr (conflict->record_id, ==, inv_b);
+  sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE id = '%s' AND billed_invoice_id = '%s'", e3, inv_b);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, sql), ==, 1);
+
+  /* A's view while the decision waits: no entry pointing at an invoice A cannot have. */
+  sync_ok (f->a);
+  sync_ok (f->a);
+  g_assert_false (exists (f->store_a, "invoices", inv_b));
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 0);
+
+  /* Kept on purpose: the invoice and its time arrive together. */
+  g_assert_true (gp_test_resolve (f->store_b, "invoices", inv_b, GP_RESOLUTION_KEEP_MINE, NULL, &error));
+  g_assert_no_error (error);
+  sync_ok (f->b);
+  sync_ok (f->a);
+  sync_ok (f->b);
+  assert_converged (f);
+  g_assert_true (exists (f->store_a, "invoices", inv_b));
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 1);
+}
+
 /* Failures ----------------------------------------------------------------------------------- */
 
 static gboolean
@@ -1255,6 +1311,7 @@ main (int   argc,
   ADD ("/sync-client/conflict-delete", test_conflict_delete, NULL);
   ADD ("/sync-client/duplicate-number", test_duplicate_number, NULL);
   ADD ("/sync-client/time-billed-once", test_time_billed_once, NULL);
+  ADD ("/sync-client/billed-into-held-invoice", test_billed_into_held_invoice, NULL);
   ADD ("/sync-client/offline-queue", test_offline_queue, NULL);
   ADD ("/sync-client/token-expiry", test_token_expiry, NULL);
   ADD ("/sync-client/kill-mid-push", test_kill_mid_push, NULL);

@@ -1146,10 +1146,15 @@ chasing_run (GpStoreTxn  *txn,
 
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr(GpInvoiceBundle) bundle = load_bundle (txn, g_ptr_array_index (ids, i), error);
+      g_autoptr(GpInvoiceBundle) bundle = NULL;
       GpChasingInput input;
       GpChasingStatus status;
 
+      /* Thousands of invoices take seconds: a closing window does not wait for them. */
+      if (i % 256 == 0 &&
+          g_cancellable_set_error_if_cancelled (_gp_store_txn_get_cancellable (txn), error))
+        return FALSE;
+      bundle = load_bundle (txn, g_ptr_array_index (ids, i), error);
       if (bundle == NULL)
         return FALSE;
       gp_invoice_bundle_get_chasing_input (bundle, &input);

@@ -29,7 +29,14 @@
  * replaces everything with one items-changed. A "changed" emission of the store for the
  * table refreshes the count and every page held, in one command, and reports only the
  * positions whose row is another one or changed; rows that are the same keep their
- * record, so the list view rebinds nothing else. */
+ * record, so the list view rebinds nothing else.
+ *
+ * GtkSingleSelection looks for its selected item among every added item of an
+ * items-changed that covers it. So no emission covers more than the pages held unless it
+ * must (rows came or went after them), a new sort or filter is announced as "all removed"
+ * then "all added" (nothing selected in between), and while an emission runs, rows of
+ * pages not held are answered with one shared placeholder without reading anything: the
+ * first pages asked for then are read once it is over. */
 
 #define PAGE_SIZE 100
 #define MAX_PAGES 8
@@ -62,6 +69,8 @@ struct _GpPagedList
   GHashTable    *pages;       /* GUINT_TO_POINTER (index) -> Page */
   GHashTable    *dirty_ids;   /* ids the store reported changed since the last refresh */
   GCancellable  *cancellable;
+  GpRecord      *shared_placeholder;
+  GArray        *deferred;    /* guint: pages asked for during an emission */
 
   /* Borrowed */
   const GpTable *table;
@@ -76,6 +85,7 @@ struct _GpPagedList
   gboolean       loading;     /* a reset (count and first page) is under way */
   gboolean       refreshing;
   gboolean       refresh_queued;
+  guint          emitting;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -326,6 +336,16 @@ gp_paged_list_get_item (GListModel *model,
     return NULL;
 
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index));
+  if (page == NULL && self->emitting > 0)
+    {
+      gboolean known = FALSE;
+
+      for (guint i = 0; i < self->deferred->len && !known; i++)
+        known = g_array_index (self->deferred, guint, i) == index;
+      if (!known && self->deferred->len < MAX_PAGES)
+        g_array_append_val (self->deferred, index);
+      return g_object_ref (self->shared_placeholder);
+    }
   if (page == NULL)
     {
       page = add_page (self, index);
@@ -336,7 +356,10 @@ gp_paged_list_get_item (GListModel *model,
   if (!page->requested && !self->loading)
     request_page (self, page);
 
-  g_assert (position % PAGE_SIZE < page->items->len);
+  /* Between the two emissions of a refresh that lost rows, the last page held may be
+   * shorter than the length still announced. */
+  if (position % PAGE_SIZE >= page->items->len)
+    return g_object_ref (self->shared_placeholder);
   return g_object_ref (g_ptr_array_index (page->items, position % PAGE_SIZE));
 }
 
@@ -346,6 +369,48 @@ list_model_iface_init (GListModelInterface *iface)
   iface->get_item_type = gp_paged_list_get_item_type;
   iface->get_n_items = gp_paged_list_get_n_items;
   iface->get_item = gp_paged_list_get_item;
+}
+
+/* Every items-changed goes through here (see the top of the file). */
+static void
+emit (GpPagedList *self,
+      guint        position,
+      guint        removed,
+      guint        added)
+{
+  if (removed == 0 && added == 0)
+    return;
+
+  self->emitting++;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  self->emitting--;
+}
+
+/* After the emissions of an answer: reads the pages asked for during them. */
+static void
+load_deferred (GpPagedList *self)
+{
+  g_autoptr(GArray) deferred = NULL;
+
+  if (self->deferred->len == 0)
+    return;
+
+  deferred = g_steal_pointer (&self->deferred);
+  self->deferred = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < deferred->len; i++)
+    {
+      guint index = g_array_index (deferred, guint, i);
+
+      if ((guint64)index * PAGE_SIZE < self->n_items &&
+          g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index)) == NULL)
+        {
+          Page *page = add_page (self, index);
+
+          if (!self->loading)
+            request_page (self, page);
+        }
+    }
+  evict_pages (self);
 }
 
 /* A page came in: its placeholders make way for the rows. */
@@ -361,8 +426,7 @@ apply_page (GpPagedList *self,
       g_object_unref (page->items->pdata[i]);
       page->items->pdata[i] = g_object_ref (g_ptr_array_index (records, i));
     }
-  if (len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), page->index * PAGE_SIZE, len, len);
+  emit (self, page->index * PAGE_SIZE, len, len);
 
   /* Rows came or went between the count and this page: count again. */
   if (records->len != len)
@@ -429,20 +493,22 @@ apply_refresh (GpPagedList *self,
         end_held = MAX (end_held, start + items->len);
     }
 
-  self->n_items = new_n;
   if (old_n == new_n)
     {
       if (first != G_MAXUINT)
-        g_list_model_items_changed (G_LIST_MODEL (self), first, last - first + 1, last - first + 1);
+        emit (self, first, last - first + 1, last - first + 1);
       return;
     }
 
-  /* Rows came or went: everything after the first difference moved. With no difference
-   * in the pages held, it lies after them. */
-  if (first == G_MAXUINT)
-    first = MIN (end_held, MIN (old_n, new_n));
-  first = MIN (first, MIN (old_n, new_n));
-  g_list_model_items_changed (G_LIST_MODEL (self), first, old_n - first, new_n - first);
+  /* Rows came or went: everything after the first difference moved. The pages held are
+   * announced on their own, then the rest, which a selected row rarely lies in. */
+  end_held = MIN (end_held, MIN (old_n, new_n));
+  if (first < end_held)
+    emit (self, first, end_held - first, end_held - first);
+  else
+    end_held = MIN (first, MIN (old_n, new_n));
+  self->n_items = new_n;
+  emit (self, end_held, old_n - end_held, new_n - end_held);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
@@ -468,8 +534,17 @@ apply_reset (GpPagedList *self,
     }
 
   set_loading (self, FALSE);
-  if (old_n > 0 || self->n_items > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n_items);
+  /* In two steps, so the selection forgets its row instead of looking for it among
+   * every new one (see the top of the file). */
+  if (old_n > 0)
+    {
+      guint new_n = self->n_items;
+
+      self->n_items = 0;
+      emit (self, 0, old_n, 0);
+      self->n_items = new_n;
+    }
+  emit (self, 0, 0, self->n_items);
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
@@ -537,6 +612,7 @@ fetched_cb (GObject      *object,
       g_assert_not_reached ();
     }
   fetched_free (fetched);
+  load_deferred (self);
 
   if (self->refresh_queued && !self->loading && !self->refreshing)
     refresh (self);
@@ -674,6 +750,7 @@ gp_paged_list_constructed (GObject *object)
   self->table = gp_schema_lookup_table (self->table_name);
   g_return_if_fail (self->table != NULL);
   g_return_if_fail (GP_IS_STORE (self->store));
+  self->shared_placeholder = new_placeholder (self);
 
   self->changed_handler = g_signal_connect (self->store, "changed", G_CALLBACK (store_changed_cb), self);
   queue_reload (self);
@@ -701,6 +778,8 @@ gp_paged_list_finalize (GObject *object)
 
   g_clear_pointer (&self->pages, g_hash_table_unref);
   g_clear_pointer (&self->dirty_ids, g_hash_table_unref);
+  g_clear_pointer (&self->deferred, g_array_unref);
+  g_clear_object (&self->shared_placeholder);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->table_name, g_free);
   g_clear_pointer (&self->filter_text, g_free);
@@ -826,6 +905,7 @@ gp_paged_list_init (GpPagedList *self)
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)page_free);
   self->dirty_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
+  self->deferred = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
 /**

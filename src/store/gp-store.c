@@ -303,6 +303,14 @@ struct _GpStore
    * (store thread); while set, the store thread refuses every write command. */
   gint          damaged;        /* atomic */
 
+  /* Background integrity checks: closing stops them and waits until their connections
+   * are closed, so the store's own connection closes last (it then checkpoints and
+   * removes the WAL, which a clean close needs). */
+  GMutex        check_lock;
+  GCond         check_cond;
+  guint         checks_running; /* under check_lock */
+  GCancellable *check_cancellable;
+
   /* The checkpointer thread and its own connection (see CHECKPOINT_IDLE_USEC) */
   GThread      *ckpt_thread;
   GMutex        ckpt_lock;
@@ -1835,10 +1843,28 @@ show_damage_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct
+{
+  GpStore      *store;
+  GCancellable *cancellable;
+} CheckProgress;
+
 static int
 check_progress_cb (void *user_data)
 {
-  return g_cancellable_is_cancelled (user_data) ? 1 : 0;
+  CheckProgress *progress = user_data;
+
+  return (g_cancellable_is_cancelled (progress->cancellable) ||
+          g_cancellable_is_cancelled (progress->store->check_cancellable)) ? 1 : 0;
+}
+
+static void
+check_finished (GpStore *self)
+{
+  g_mutex_lock (&self->check_lock);
+  self->checks_running--;
+  g_cond_broadcast (&self->check_cond);
+  g_mutex_unlock (&self->check_lock);
 }
 
 /* A worker thread with a read-only connection of its own: WAL readers never wait for the
@@ -1852,25 +1878,20 @@ check_integrity_thread (GTask        *task,
   GpStore *self = source_object;
   const char *path = task_data;
   g_autoptr(GError) error = NULL;
+  CheckProgress progress = { self, cancellable };
   sqlite3 *db = NULL;
   int rc;
 
   rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
+    _gp_store_set_sqlite_error (&error, db, rc, "integrity check");
+  else
     {
-      _gp_store_set_sqlite_error (&error, db, rc, "integrity check");
-      sqlite3_close (db);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  sqlite3_extended_result_codes (db, TRUE);
-  sqlite3_busy_timeout (db, 5000);
-  if (cancellable != NULL)
-    sqlite3_progress_handler (db, 10000, check_progress_cb, cancellable);
-
-  if (!check_database (db, path, "PRAGMA integrity_check(1)", &error))
-    {
-      if (g_error_matches (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT))
+      sqlite3_extended_result_codes (db, TRUE);
+      sqlite3_busy_timeout (db, 5000);
+      sqlite3_progress_handler (db, 10000, check_progress_cb, &progress);
+      if (!check_database (db, path, "PRAGMA integrity_check(1)", &error) &&
+          g_error_matches (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT))
         {
           GSource *source = g_idle_source_new ();
 
@@ -1881,12 +1902,15 @@ check_integrity_thread (GTask        *task,
           g_source_attach (source, self->context);
           g_source_unref (source);
         }
-      sqlite3_close (db);
+    }
+  sqlite3_close (db);
+  check_finished (self);
+
+  if (error != NULL)
+    {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  sqlite3_close (db);
   g_atomic_int_set (&self->needs_check, 0);
   g_task_return_boolean (task, TRUE);
 }
@@ -1917,6 +1941,17 @@ gp_store_check_integrity_async (GpStore             *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gp_store_check_integrity_async);
   g_task_set_name (task, "[gigpilot] integrity check");
+
+  if (self->queue == NULL)
+    {
+      g_task_return_new_error (task, GP_STORE_ERROR, GP_STORE_ERROR_CLOSED,
+                               _("The database is closed."));
+      return;
+    }
+
+  g_mutex_lock (&self->check_lock);
+  self->checks_running++;
+  g_mutex_unlock (&self->check_lock);
   g_task_set_task_data (task, g_strdup (self->path), g_free);
   g_task_run_in_thread (task, check_integrity_thread);
 }
@@ -2056,6 +2091,12 @@ gp_store_close (GpStore *self)
   if (self->queue == NULL)
     return;
 
+  g_cancellable_cancel (self->check_cancellable);
+  g_mutex_lock (&self->check_lock);
+  while (self->checks_running > 0)
+    g_cond_wait (&self->check_cond, &self->check_lock);
+  g_mutex_unlock (&self->check_lock);
+
   if (self->thread != NULL)
     {
       command = g_new0 (Command, 1);
@@ -2145,6 +2186,9 @@ gp_store_finalize (GObject *object)
   g_cond_clear (&self->ckpt_cond);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_object (&self->check_cancellable);
+  g_mutex_clear (&self->check_lock);
+  g_cond_clear (&self->check_cond);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (gp_store_parent_class)->finalize (object);
@@ -2269,4 +2313,7 @@ gp_store_init (GpStore *self)
   g_cond_init (&self->ckpt_cond);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify)sqlite3_finalize);
+  g_mutex_init (&self->check_lock);
+  g_cond_init (&self->check_cond);
+  self->check_cancellable = g_cancellable_new ();
 }

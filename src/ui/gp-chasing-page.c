@@ -458,6 +458,20 @@ gp_chasing_page_get_property (GObject    *object,
     }
 }
 
+/* A window that closes drops the page, but a ladder still being read holds a reference to
+ * it, so dispose would come only after seconds of work nobody will see: stop it now. */
+static void
+gp_chasing_page_unroot (GtkWidget *widget)
+{
+  GpChasingPage *self = GP_CHASING_PAGE (widget);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  GTK_WIDGET_CLASS (gp_chasing_page_parent_class)->unroot (widget);
+}
+
 static void
 gp_chasing_page_class_init (GpChasingPageClass *klass)
 {
@@ -465,6 +479,7 @@ gp_chasing_page_class_init (GpChasingPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = gp_chasing_page_dispose;
+  widget_class->unroot = gp_chasing_page_unroot;
   object_class->finalize = gp_chasing_page_finalize;
   object_class->get_property = gp_chasing_page_get_property;
 

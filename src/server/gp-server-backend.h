@@ -56,6 +56,14 @@ typedef struct
   gboolean  revoked;
 } GpRefreshRow;
 
+/* get_rows() for one table, in lock_and_read(). */
+typedef struct
+{
+  const char *table;
+  GPtrArray  *ids;              /* ids to read (borrowed) */
+  GHashTable *rows;             /* filled as get_rows() does */
+} GpRowsQuery;
+
 /* Returns FALSE to stop the scan. */
 typedef gboolean (*GpRowFunc) (const GpRow *row,
                                gpointer     user_data);
@@ -147,6 +155,20 @@ typedef struct
                                   const char  *user_id,
                                   gint64       now,
                                   gint64      *ts,
+                                  GError     **error);
+  /* Optional: lock_clock(), then get_ledger() when @push_id is not NULL (else
+   * *ledger_found stays FALSE), then get_rows() for each of @queries, in one round
+   * trip. The reads run after the lock is held, as if called one by one. */
+  gboolean  (*lock_and_read)     (GpConn      *conn,
+                                  const char  *user_id,
+                                  gint64       now,
+                                  gint64      *ts,
+                                  const char  *push_id,
+                                  gboolean    *ledger_found,
+                                  guint       *ledger_status,
+                                  char       **ledger_body,
+                                  GpRowsQuery *queries,
+                                  guint        n_queries,
                                   GError     **error);
   gboolean  (*set_clock)         (GpConn      *conn,
                                   const char  *user_id,

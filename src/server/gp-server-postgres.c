@@ -198,18 +198,19 @@ result_ok (PGresult *result)
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
-/* Sends the queued statements in one pipeline and waits for all their results; *@kept
- * gets the result of the statement at @keep, if any. On failure @error comes from the
- * first statement that failed (the server skips the rest) and an open transaction is
- * left failed, for the caller to roll back. */
+/* Sends the queued statements in one pipeline and waits for all their results; @kept
+ * (NULL, or one slot per statement from @first_kept on) gets the results of those, for
+ * the caller to clear. On failure @error comes from the first statement that failed
+ * (the server skips the rest), nothing is kept, and an open transaction is left failed
+ * for the caller to roll back. */
 static gboolean
 flush (PgConn    *conn,
-       int        keep,
-       PGresult **out,
+       guint      first_kept,
+       PGresult **kept,
        GError   **error)
 {
   g_autoptr(GPtrArray) queue = g_steal_pointer (&conn->deferred);
-  PGresult *kept = NULL, *failed = NULL, *result;
+  PGresult *failed = NULL, *result;
   gboolean ok;
 
   conn->deferred = g_ptr_array_new_with_free_func (deferred_free);
@@ -237,8 +238,8 @@ flush (PgConn    *conn,
         ;
       if (!result_ok (result) && failed == NULL)
         failed = result;
-      else if ((int) i == keep)
-        kept = result;
+      else if (kept != NULL && i >= first_kept)
+        kept[i - first_kept] = result;
       else
         PQclear (result);
     }
@@ -269,8 +270,8 @@ flush (PgConn    *conn,
           failed = result;
           break;
         }
-      if ((int) i == keep)
-        kept = result;
+      if (kept != NULL && i >= first_kept)
+        kept[i - first_kept] = result;
       else
         PQclear (result);
     }
@@ -284,13 +285,10 @@ flush (PgConn    *conn,
     }
   if (!ok)
     {
-      g_clear_pointer (&kept, PQclear);
+      for (guint i = first_kept; kept != NULL && i < queue->len; i++)
+        g_clear_pointer (&kept[i - first_kept], PQclear);
       return FALSE;
     }
-  if (out != NULL)
-    *out = kept;
-  else
-    g_clear_pointer (&kept, PQclear);
   return TRUE;
 }
 
@@ -306,7 +304,7 @@ run (PgConn             *conn,
   PGresult *result = NULL;
 
   if (!defer (conn, sql, n_params, params, error) ||
-      !flush (conn, (int) conn->deferred->len - 1, &result, error))
+      !flush (conn, conn->deferred->len - 1, &result, error))
     return NULL;
   g_assert (result != NULL);
   return result;
@@ -511,7 +509,7 @@ pg_commit (GpConn  *c,
   if (conn->deferred->len > 0)
     {
       ok = defer (conn, "COMMIT", 0, NULL, error);
-      ok = ok && flush (conn, -1, NULL, error);
+      ok = ok && flush (conn, 0, NULL, error);
     }
   else
     ok = exec_simple (conn, "COMMIT;", error);
@@ -680,6 +678,8 @@ pg_revoke_family (GpConn      *c,
                    1, params, error);
 }
 
+static const char lock_sql[] = "SELECT ts FROM sync_clock WHERE user_id = $1 FOR UPDATE";
+
 static gboolean
 pg_lock_clock (GpConn      *c,
                const char  *user_id,
@@ -697,14 +697,14 @@ pg_lock_clock (GpConn      *c,
   params[1] = now_text;
   /* Held until COMMIT/ROLLBACK: see the comment at the top. The row exists from
    * registration on; creating it is the rare fallback. */
-  result = run (conn, "SELECT ts FROM sync_clock WHERE user_id = $1 FOR UPDATE", 1, params, error);
+  result = run (conn, lock_sql, 1, params, error);
   if (result != NULL && PQntuples (result) == 0)
     {
       PQclear (result);
       if (!run_done (conn, "INSERT INTO sync_clock (user_id, ts) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                      2, params, error))
         return FALSE;
-      result = run (conn, "SELECT ts FROM sync_clock WHERE user_id = $1 FOR UPDATE", 1, params, error);
+      result = run (conn, lock_sql, 1, params, error);
     }
   if (result == NULL)
     return FALSE;
@@ -745,6 +745,7 @@ pg_advance_clock (GpConn      *c,
   char now_text[32];
   const char *params[2];
   PGresult *result = NULL;
+  PGresult *results[2] = { NULL, NULL };   /* the bump's and the commit's */
 
   INT_TEXT (now_text, now);
   params[0] = user_id;
@@ -758,8 +759,10 @@ pg_advance_clock (GpConn      *c,
       !defer (conn, "UPDATE sync_clock SET ts = GREATEST (ts + 1, $2) WHERE user_id = $1 RETURNING ts",
               2, params, error) ||
       !defer (conn, "COMMIT", 0, NULL, error) ||
-      !flush (conn, 2, &result, error))
+      !flush (conn, 2, results, error))
     goto fail;
+  result = results[0];
+  PQclear (results[1]);
 
   if (PQntuples (result) == 0)
     {
@@ -845,6 +848,22 @@ pg_read_clock (GpConn      *c,
   return TRUE;
 }
 
+static const char ledger_sql[] = "SELECT status, body FROM push_ledger WHERE user_id = $1 AND push_id = $2";
+
+static void
+read_ledger (PGresult  *result,
+             gboolean  *found,
+             guint     *status,
+             char     **body)
+{
+  *found = PQntuples (result) > 0;
+  if (*found)
+    {
+      *status = (guint) get_int (result, 0, 0);
+      *body = get_dup (result, 0, 1);
+    }
+}
+
 static gboolean
 pg_get_ledger (GpConn      *c,
                const char  *user_id,
@@ -855,18 +874,12 @@ pg_get_ledger (GpConn      *c,
                GError     **error)
 {
   const char *params[] = { user_id, push_id };
-  PGresult *result = run ((PgConn *) c, "SELECT status, body FROM push_ledger WHERE user_id = $1 AND push_id = $2",
-                          2, params, error);
+  PGresult *result = run ((PgConn *) c, ledger_sql, 2, params, error);
 
   *found = FALSE;
   if (result == NULL)
     return FALSE;
-  if (PQntuples (result) > 0)
-    {
-      *found = TRUE;
-      *status = (guint) get_int (result, 0, 0);
-      *body = get_dup (result, 0, 1);
-    }
+  read_ledger (result, found, status, body);
   PQclear (result);
   return TRUE;
 }
@@ -945,17 +958,28 @@ append_array_element (GString    *array,
   g_string_append_c (array, '"');
 }
 
+/* One primary-key probe per id. The plain "id = ANY ($3)" form let the planner, on a
+ * table not yet analyzed (a new database: the first minute, until autovacuum runs),
+ * walk all of the user's rows of the table through records_changes and filter them,
+ * so a push cost grew with the account's size (0.6 ms per push at 1,300 rows each,
+ * growing). The LIMIT keeps the lateral subquery a per-id lookup, and the ANALYZE runs
+ * of refresh_statistics() give the planner real sizes. */
+static const char rows_sql[] =
+  "SELECT r.id, r.last_modified, r.server_created_at, r.deleted, r.created_stamp"
+  " FROM unnest ($3::text[]) AS u (id) CROSS JOIN LATERAL"
+  "   (SELECT id, last_modified, server_created_at, deleted, created_stamp FROM records"
+  "    WHERE user_id = $1 AND tbl = $2 AND id = u.id LIMIT 1) AS r";
+
+/* Queues rows_sql for @ids of @table. */
 static gboolean
-pg_get_rows (GpConn      *c,
-             const char  *user_id,
-             const char  *table,
-             GPtrArray   *ids,
-             GHashTable  *rows,
-             GError     **error)
+defer_rows (PgConn      *conn,
+            const char  *user_id,
+            const char  *table,
+            GPtrArray   *ids,
+            GError     **error)
 {
   g_autoptr(GString) array = g_string_new ("{");
   const char *params[3];
-  PGresult *result;
 
   for (guint i = 0; i < ids->len; i++)
     append_array_element (array, g_ptr_array_index (ids, i));
@@ -964,18 +988,14 @@ pg_get_rows (GpConn      *c,
   params[0] = user_id;
   params[1] = table;
   params[2] = array->str;
-  /* One primary-key probe per id. The plain "id = ANY ($3)" form let the planner, on a
-   * table not yet analyzed (a new database: the first minute, until autovacuum runs),
-   * walk all of the user's rows of the table through records_changes and filter them,
-   * so a push cost grew with the account's size (0.6 ms per push at 1,300 rows). The
-   * LIMIT keeps the lateral subquery a per-id lookup whatever the statistics say. */
-  result = run ((PgConn *) c,
-                "SELECT r.id, r.last_modified, r.server_created_at, r.deleted, r.created_stamp"
-                " FROM unnest ($3::text[]) AS u (id) CROSS JOIN LATERAL"
-                "   (SELECT id, last_modified, server_created_at, deleted, created_stamp FROM records"
-                "    WHERE user_id = $1 AND tbl = $2 AND id = u.id LIMIT 1) AS r", 3, params, error);
-  if (result == NULL)
-    return FALSE;
+  return defer (conn, rows_sql, 3, params, error);
+}
+
+static void
+read_rows (PGresult    *result,
+           const char  *table,
+           GHashTable  *rows)
+{
   for (int i = 0; i < PQntuples (result); i++)
     {
       GpRow *row = g_new0 (GpRow, 1);
@@ -988,7 +1008,82 @@ pg_get_rows (GpConn      *c,
       row->created_stamp = get_int (result, i, 4);
       g_hash_table_replace (rows, g_strdup (row->id), row);
     }
+}
+
+static gboolean
+pg_get_rows (GpConn      *c,
+             const char  *user_id,
+             const char  *table,
+             GPtrArray   *ids,
+             GHashTable  *rows,
+             GError     **error)
+{
+  PgConn *conn = (PgConn *) c;
+  PGresult *result = NULL;
+
+  if (!defer_rows (conn, user_id, table, ids, error) ||
+      !flush (conn, conn->deferred->len - 1, &result, error))
+    return FALSE;
+  read_rows (result, table, rows);
   PQclear (result);
+  return TRUE;
+}
+
+static gboolean
+pg_lock_and_read (GpConn       *c,
+                  const char   *user_id,
+                  gint64        now,
+                  gint64       *ts,
+                  const char   *push_id,
+                  gboolean     *ledger_found,
+                  guint        *ledger_status,
+                  char        **ledger_body,
+                  GpRowsQuery  *queries,
+                  guint         n_queries,
+                  GError      **error)
+{
+  PgConn *conn = (PgConn *) c;
+  const char *params[2] = { user_id, push_id };
+  guint first = conn->deferred->len;
+  g_autofree PGresult **results = NULL;
+  guint n, next;
+  gboolean ok = TRUE;
+
+  *ledger_found = FALSE;
+  if (!defer (conn, lock_sql, 1, params, error) ||
+      (push_id != NULL && !defer (conn, ledger_sql, 2, params, error)))
+    return FALSE;
+  for (guint q = 0; q < n_queries; q++)
+    if (!defer_rows (conn, user_id, queries[q].table, queries[q].ids, error))
+      return FALSE;
+
+  n = conn->deferred->len - first;
+  results = g_new0 (PGresult *, n);
+  if (!flush (conn, first, results, error))
+    return FALSE;
+
+  if (PQntuples (results[0]) != 1)
+    {
+      /* No clock row yet: the rare path, one call at a time. */
+      for (guint i = 0; i < n; i++)
+        PQclear (results[i]);
+      if (!pg_lock_clock (c, user_id, now, ts, error) ||
+          (push_id != NULL && !pg_get_ledger (c, user_id, push_id, ledger_found, ledger_status,
+                                              ledger_body, error)))
+        return FALSE;
+      for (guint q = 0; ok && q < n_queries; q++)
+        ok = pg_get_rows (c, user_id, queries[q].table, queries[q].ids, queries[q].rows, error);
+      return ok;
+    }
+
+  *ts = get_int (results[0], 0, 0);
+  next = 1;
+  if (push_id != NULL)
+    read_ledger (results[next++], ledger_found, ledger_status, ledger_body);
+  for (guint q = 0; q < n_queries; q++)
+    read_rows (results[next++], queries[q].table, queries[q].rows);
+  for (guint i = 0; i < n; i++)
+    PQclear (results[i]);
   return TRUE;
 }
 
@@ -1214,6 +1309,7 @@ const GpBackendVTable gp_backend_postgres_vtable = {
   .mark_refresh_used = pg_mark_refresh_used,
   .revoke_family = pg_revoke_family,
   .lock_clock = pg_lock_clock,
+  .lock_and_read = pg_lock_and_read,
   .set_clock = pg_set_clock,
   .advance_clock = pg_advance_clock,
   .read_clock = pg_read_clock,

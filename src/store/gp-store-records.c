@@ -971,6 +971,33 @@ is_child_of (const GpTable *child,
   return column != NULL && g_strcmp0 (column->references, parent->name) == 0;
 }
 
+/* Whether a push carrying the record went out without an answer (gp-store-sync.c keeps its
+ * "sent:" note until one comes): the server may have it, so a delete must reach it too. */
+static gboolean
+was_sent (GpStoreTxn     *txn,
+          const GpTable  *table,
+          const char     *id,
+          gboolean       *sent,
+          GError        **error)
+{
+  g_autofree char *key = g_strconcat ("sent:", table->name, ":", id, NULL);
+  sqlite3_stmt *stmt = _gp_store_txn_prepare (txn, "SELECT 1 FROM sync_meta WHERE key = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, _gp_store_txn_get_db (txn), rc, "sent");
+      return FALSE;
+    }
+  *sent = rc == SQLITE_ROW;
+  return TRUE;
+}
+
 static gboolean
 is_referenced (GpStoreTxn     *txn,
                const GpTable  *table,
@@ -1104,6 +1131,8 @@ delete_recursive (GpStoreTxn     *txn,
    * children, or references other than the parent column): removing it would break their
    * foreign key, so it stays as a tombstone like a synced row. */
   keep_tombstone = g_strcmp0 (gp_record_get_sync_status (record), "created") != 0;
+  if (!keep_tombstone && !was_sent (txn, table, id, &keep_tombstone, error))
+    return FALSE;
   if (!keep_tombstone && !is_referenced (txn, table, id, &keep_tombstone, error))
     return FALSE;
 

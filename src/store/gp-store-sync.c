@@ -44,6 +44,9 @@
 #define META_PUSH_ID "push_id"
 #define META_PUSH_CHECKSUM "push_checksum"
 #define META_ORPHAN_PREFIX "orphan:"
+/* sent:<table>:<id> = the version of a record the server has never acknowledged, as it was
+ * first pushed; "" once a different version was pushed too (see note_sent()). */
+#define META_SENT_PREFIX "sent:"
 
 /* Boxed and plain types ---------------------------------------------------------------- */
 
@@ -1009,6 +1012,40 @@ effective_base (Row          *row,
   return base;
 }
 
+/* A record created here whose push went out but was never acknowledged (the answer was
+ * lost) has no server version to merge against. The server's copy can only have come from
+ * this device's push, so the version it pushed is the common base, provided only one
+ * version ever went out unacknowledged: with two, the server may hold either, and no base
+ * (every difference offered as a conflict) is the only safe choice. */
+static gboolean
+read_sent_base (Ctx         *ctx,
+                const char  *table,
+                const char  *id,
+                JsonObject **base,
+                GError     **error)
+{
+  g_autofree char *key = g_strconcat (META_SENT_PREFIX, table, ":", id, NULL);
+  g_autofree char *text = NULL;
+
+  *base = NULL;
+  if (!meta_get (ctx->db, key, &text, error))
+    return FALSE;
+  if (text != NULL && text[0] != '\0')
+    *base = object_from_string (text);
+  return TRUE;
+}
+
+static gboolean
+forget_sent (sqlite3     *db,
+             const char  *table,
+             const char  *id,
+             GError     **error)
+{
+  g_autofree char *key = g_strconcat (META_SENT_PREFIX, table, ":", id, NULL);
+
+  return meta_set (db, key, NULL, error);
+}
+
 static char *
 value_text (JsonNode *node)
 {
@@ -1223,6 +1260,16 @@ apply_remote_record (PullState   *state,
     }
 
   base = effective_base (row, &open);
+  if (base == NULL && row->base == NULL)
+    {
+      /* A server version is about to become this row's base: the pushed copy is done with. */
+      if (!read_sent_base (ctx, t->table->name, id, &base, error)
+          || !forget_sent (ctx->db, t->table->name, id, error))
+        {
+          open_conflict_clear (&open);
+          return FALSE;
+        }
+    }
   mine = g_str_equal (row->status, "deleted") ? NULL : row->data;
 
   if (mine != NULL && g_str_equal (t->table->name, "time_entries"))
@@ -1323,6 +1370,13 @@ apply_remote_delete (PullState   *state,
     return FALSE;
 
   base = effective_base (row, &open);
+  if (base == NULL && row->base == NULL
+      && (!read_sent_base (ctx, t->table->name, id, &base, error)
+          || !forget_sent (ctx->db, t->table->name, id, error)))
+    {
+      open_conflict_clear (&open);
+      return FALSE;
+    }
   if (g_str_equal (row->status, "synced") && open.id == 0)
     result = gp_merge_records (row->data, row->data, NULL);
   else
@@ -2179,6 +2233,25 @@ pushable_where (const GpTable *table)
   return g_string_free (g_steal_pointer (&where), FALSE);
 }
 
+/* Remembers the version of a record the server has never acknowledged as it goes out (see
+ * read_sent_base()); a second, different version makes the memory useless. */
+static gboolean
+note_sent (sqlite3    *db,
+           PushEntry  *entry,
+           GError    **error)
+{
+  g_autofree char *key = g_strconcat (META_SENT_PREFIX, entry->table->name, ":", entry->id, NULL);
+  g_autofree char *stored = NULL;
+
+  if (!meta_get (db, key, &stored, error))
+    return FALSE;
+  if (stored == NULL)
+    return meta_set (db, key, entry->raw, error);
+  if (stored[0] != '\0' && strcmp (stored, entry->raw) != 0)
+    return meta_set (db, key, "", error);
+  return TRUE;
+}
+
 static gboolean
 collect_func (GpStoreTxn  *txn,
               gpointer     user_data,
@@ -2279,6 +2352,14 @@ collect_func (GpStoreTxn  *txn,
     {
       _gp_store_txn_set_result (txn, NULL, NULL);
       return TRUE;
+    }
+
+  for (guint i = 0; i < batch->entries->len; i++)
+    {
+      PushEntry *entry = &g_array_index (batch->entries, PushEntry, i);
+
+      if (g_str_equal (entry->status, "created") && !note_sent (db, entry, error))
+        return FALSE;
     }
 
   {
@@ -2386,6 +2467,8 @@ mark_pushed_func (GpStoreTxn  *txn,
           rev = sqlite3_column_int64 (m->read_state, 1);
         }
       sqlite3_reset (m->read_state);
+      if (ok && !forget_sent (ctx.db, t->table->name, entry->id, error))
+        ok = FALSE;
       if (rc != SQLITE_ROW)
         {
           if (rc != SQLITE_DONE)

@@ -791,6 +791,59 @@ test_billed_into_held_invoice (Fixture       *f,
   g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 1);
 }
 
+/* A push lost on the way back --------------------------------------------------------------- */
+
+/* A's push of a new client commits on the server, but its answer is lost: A still holds the
+ * client as created, with no server version. Any copy on the server came from that push, so
+ * when B's edit comes back A merges against what it pushed: B's email and A's later name both
+ * stay, and nothing is offered as a conflict (it used to offer every field B changed). A
+ * delete of such a record must reach the server too, instead of the record coming back. */
+static void
+test_lost_answer (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
+                                          "{\"name\":\"Acme\",\"email\":\"a@acme.test\"}", NULL);
+  g_autofree char *other = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Other\"}", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GpPushBatch) batch = NULL;
+  g_autoptr(GString) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *email = NULL;
+  gsize size;
+  const char *bytes;
+
+  gp_store_sync_collect_async (f->store_a, 100, NULL, result_cb, &result);
+  gp_test_wait (&result);
+  batch = gp_store_sync_collect_finish (f->store_a, result, &error);
+  g_assert_no_error (error);
+  bytes = g_bytes_get_data (gp_push_batch_get_body (batch), &size);
+  body = g_string_new_len (bytes, size);
+  /* The push commits; A never hears of it. */
+  gp_test_push (session, f->server->uri, gp_account_get_token (f->account_a), body);
+
+  sync_ok (f->b);
+  g_free (gp_test_save (f->store_b, "clients", client, "{\"email\":\"b@acme.test\"}", NULL));
+  sync_ok (f->b);
+
+  g_free (gp_test_save (f->store_a, "clients", client, "{\"name\":\"Acme GmbH\"}", NULL));
+  g_ptr_array_unref (gp_test_delete (f->store_a, "clients", other, NULL));
+  sync_ok (f->a);
+  g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
+  name = field (f->store_a, "clients", client, "name");
+  email = field (f->store_a, "clients", client, "email");
+  g_assert_cmpstr (name, ==, "Acme GmbH");
+  g_assert_cmpstr (email, ==, "b@acme.test");
+
+  sync_ok (f->b);
+  assert_converged (f);
+  g_assert_false (exists (f->store_b, "clients", other));
+  g_assert_false (exists (f->store_a, "clients", other));
+  g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT count(*) FROM sync_meta WHERE key LIKE 'sent:%'"), ==, 0);
+}
+
 /* Failures ----------------------------------------------------------------------------------- */
 
 static gboolean
@@ -1316,6 +1369,7 @@ main (int   argc,
   ADD ("/sync-client/token-expiry", test_token_expiry, NULL);
   ADD ("/sync-client/kill-mid-push", test_kill_mid_push, NULL);
   ADD ("/sync-client/push-id-reuse", test_push_id_reuse, NULL);
+  ADD ("/sync-client/lost-answer", test_lost_answer, NULL);
   ADD ("/sync-client/progress-and-debounce", test_progress_and_debounce, NULL);
   ADD ("/sync-client/remote-delete-two-levels", test_remote_delete_two_levels, NULL);
   ADD ("/sync-client/remote-child-under-local-delete", test_remote_child_under_local_delete, NULL);

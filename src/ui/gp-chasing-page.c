@@ -46,6 +46,7 @@ struct _GpChasingPage
   GPtrArray *items;
   guint reload_idle;
   guint day_timer;
+  guint start_idle;
   guint n_due;
   gboolean loading;
 };
@@ -388,6 +389,16 @@ run_daily_jobs (GpChasingPage *self)
 }
 
 static gboolean
+start_cb (gpointer user_data)
+{
+  GpChasingPage *self = user_data;
+
+  self->start_idle = 0;
+  run_daily_jobs (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 day_timer_cb (gpointer user_data)
 {
   GpChasingPage *self = user_data;
@@ -406,6 +417,7 @@ gp_chasing_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reload_idle, g_source_remove);
   g_clear_handle_id (&self->day_timer, g_source_remove);
+  g_clear_handle_id (&self->start_idle, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_CHASING_PAGE);
 
@@ -446,6 +458,20 @@ gp_chasing_page_get_property (GObject    *object,
     }
 }
 
+/* A window that closes drops the page, but a ladder still being read holds a reference to
+ * it, so dispose would come only after seconds of work nobody will see: stop it now. */
+static void
+gp_chasing_page_unroot (GtkWidget *widget)
+{
+  GpChasingPage *self = GP_CHASING_PAGE (widget);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  GTK_WIDGET_CLASS (gp_chasing_page_parent_class)->unroot (widget);
+}
+
 static void
 gp_chasing_page_class_init (GpChasingPageClass *klass)
 {
@@ -453,6 +479,7 @@ gp_chasing_page_class_init (GpChasingPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = gp_chasing_page_dispose;
+  widget_class->unroot = gp_chasing_page_unroot;
   object_class->finalize = gp_chasing_page_finalize;
   object_class->get_property = gp_chasing_page_get_property;
 
@@ -507,7 +534,9 @@ gp_chasing_page_new (GpStore   *store,
   g_set_object (&self->settings, settings);
   if (store != NULL)
     g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
-  run_daily_jobs (self);
+  /* The ladder reads every sent invoice: it waits until the window has shown and the
+   * lists have asked for their first rows, so the store thread serves those first. */
+  self->start_idle = g_idle_add_full (G_PRIORITY_LOW, start_cb, self, NULL);
   self->day_timer = g_timeout_add_seconds (DAY_CHECK_SECONDS, day_timer_cb, self);
   return self;
 }
@@ -528,6 +557,7 @@ gp_chasing_page_set_today (GpChasingPage *self,
 
   g_free (self->today_override);
   self->today_override = g_strdup (today);
+  g_clear_handle_id (&self->start_idle, g_source_remove);
   run_daily_jobs (self);
 }
 

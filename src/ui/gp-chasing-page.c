@@ -225,6 +225,24 @@ create_row (GpChasingPage *self,
   return GTK_WIDGET (row);
 }
 
+#define MAX_ROWS 100
+
+static GtkWidget *
+create_more_row (guint n_more)
+{
+  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+  g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                         "%u more invoice, less overdue than these",
+                                                         "%u more invoices, less overdue than these",
+                                                         n_more),
+                                            n_more);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (row), "dim-label");
+  return GTK_WIDGET (row);
+}
+
 static void
 notify_due (GpChasingPage *self,
             const char    *today)
@@ -277,17 +295,24 @@ chasing_loaded_cb (GObject      *object,
 
       if (status->state < GP_CHASING_OVERDUE || status->state > GP_CHASING_PAUSED)
         continue;
+      /* Rows are widgets built on the main thread: a ladder of thousands (100k invoices)
+       * would hold it for many seconds, so each group shows the longest overdue first, up
+       * to MAX_ROWS, and says how many more there are. */
       if (status->step_due)
         {
-          gtk_list_box_append (self->due_list, create_row (self, item));
-          n_due++;
+          if (n_due++ < MAX_ROWS)
+            gtk_list_box_append (self->due_list, create_row (self, item));
         }
       else
         {
-          gtk_list_box_append (self->waiting_list, create_row (self, item));
-          n_waiting++;
+          if (n_waiting++ < MAX_ROWS)
+            gtk_list_box_append (self->waiting_list, create_row (self, item));
         }
     }
+  if (n_due > MAX_ROWS)
+    gtk_list_box_append (self->due_list, create_more_row (n_due - MAX_ROWS));
+  if (n_waiting > MAX_ROWS)
+    gtk_list_box_append (self->waiting_list, create_more_row (n_waiting - MAX_ROWS));
 
   gtk_widget_set_visible (GTK_WIDGET (self->due_group), n_due > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->waiting_group), n_waiting > 0);

@@ -294,6 +294,7 @@ struct _GpStore
   sqlite3      *db;
   int           wal_pages;      /* frames in the WAL since the last checkpoint request */
   gboolean      opened;         /* the file was accepted: closing it cleanly may say so */
+  GHashTable   *statements;     /* SQL -> sqlite3_stmt, see _gp_store_txn_prepare_cached() */
 
   /* Set on the store thread by an open that skipped the integrity check (the last close
    * was clean), read on the main context once the open completed. */
@@ -301,6 +302,14 @@ struct _GpStore
   /* Set by a failed integrity check (from its worker thread) and cleared by a restore
    * (store thread); while set, the store thread refuses every write command. */
   gint          damaged;        /* atomic */
+
+  /* Background integrity checks: closing stops them and waits until their connections
+   * are closed, so the store's own connection closes last (it then checkpoints and
+   * removes the WAL, which a clean close needs). */
+  GMutex        check_lock;
+  GCond         check_cond;
+  guint         checks_running; /* under check_lock */
+  GCancellable *check_cancellable;
 
   /* The checkpointer thread and its own connection (see CHECKPOINT_IDLE_USEC) */
   GThread      *ckpt_thread;
@@ -812,6 +821,7 @@ close_db (GpStore *self)
   assert_store_thread (self);
 
   stop_checkpointer (self);
+  g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
       int rc = sqlite3_close (self->db);
@@ -1433,6 +1443,45 @@ _gp_store_txn_prepare (GpStoreTxn  *txn,
   return stmt;
 }
 
+/* Statements that run once per record of a long command (a record read by id, a
+ * record's lines) are prepared once and kept: preparing took more time than running them
+ * (the chasing ladder of 100k invoices prepares seven per invoice). */
+#define MAX_CACHED_STATEMENTS 64
+
+sqlite3_stmt *
+_gp_store_txn_prepare_cached (GpStoreTxn  *txn,
+                              const char  *sql,
+                              GError     **error)
+{
+  GHashTable *statements;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_assert (txn != NULL);
+  assert_store_thread (txn->store);
+
+  statements = txn->store->statements;
+  stmt = g_hash_table_lookup (statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (txn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _gp_store_set_sqlite_error (error, txn->db, rc, "prepare");
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  if (g_hash_table_size (statements) >= MAX_CACHED_STATEMENTS)
+    g_hash_table_remove_all (statements);
+  g_hash_table_insert (statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
 gboolean
 _gp_store_txn_add_history (GpStoreTxn  *txn,
                            const char  *table,
@@ -1557,7 +1606,7 @@ _gp_store_txn_read_record (GpStoreTxn     *txn,
 
   sql = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?%s", _gp_store_table_select_list (table),
                          table->name, include_deleted ? "" : " AND _status != 'deleted'");
-  stmt = _gp_store_txn_prepare (txn, sql, error);
+  stmt = _gp_store_txn_prepare_cached (txn, sql, error);
   if (stmt == NULL)
     return NULL;
 
@@ -1571,7 +1620,7 @@ _gp_store_txn_read_record (GpStoreTxn     *txn,
   else
     _gp_store_set_sqlite_error (error, txn->db, rc, "read");
 
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
   return record;
 }
 
@@ -1794,10 +1843,28 @@ show_damage_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct
+{
+  GpStore      *store;
+  GCancellable *cancellable;
+} CheckProgress;
+
 static int
 check_progress_cb (void *user_data)
 {
-  return g_cancellable_is_cancelled (user_data) ? 1 : 0;
+  CheckProgress *progress = user_data;
+
+  return (g_cancellable_is_cancelled (progress->cancellable) ||
+          g_cancellable_is_cancelled (progress->store->check_cancellable)) ? 1 : 0;
+}
+
+static void
+check_finished (GpStore *self)
+{
+  g_mutex_lock (&self->check_lock);
+  self->checks_running--;
+  g_cond_broadcast (&self->check_cond);
+  g_mutex_unlock (&self->check_lock);
 }
 
 /* A worker thread with a read-only connection of its own: WAL readers never wait for the
@@ -1811,25 +1878,20 @@ check_integrity_thread (GTask        *task,
   GpStore *self = source_object;
   const char *path = task_data;
   g_autoptr(GError) error = NULL;
+  CheckProgress progress = { self, cancellable };
   sqlite3 *db = NULL;
   int rc;
 
   rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
+    _gp_store_set_sqlite_error (&error, db, rc, "integrity check");
+  else
     {
-      _gp_store_set_sqlite_error (&error, db, rc, "integrity check");
-      sqlite3_close (db);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  sqlite3_extended_result_codes (db, TRUE);
-  sqlite3_busy_timeout (db, 5000);
-  if (cancellable != NULL)
-    sqlite3_progress_handler (db, 10000, check_progress_cb, cancellable);
-
-  if (!check_database (db, path, "PRAGMA integrity_check(1)", &error))
-    {
-      if (g_error_matches (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT))
+      sqlite3_extended_result_codes (db, TRUE);
+      sqlite3_busy_timeout (db, 5000);
+      sqlite3_progress_handler (db, 10000, check_progress_cb, &progress);
+      if (!check_database (db, path, "PRAGMA integrity_check(1)", &error) &&
+          g_error_matches (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT))
         {
           GSource *source = g_idle_source_new ();
 
@@ -1840,12 +1902,15 @@ check_integrity_thread (GTask        *task,
           g_source_attach (source, self->context);
           g_source_unref (source);
         }
-      sqlite3_close (db);
+    }
+  sqlite3_close (db);
+  check_finished (self);
+
+  if (error != NULL)
+    {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  sqlite3_close (db);
   g_atomic_int_set (&self->needs_check, 0);
   g_task_return_boolean (task, TRUE);
 }
@@ -1876,6 +1941,17 @@ gp_store_check_integrity_async (GpStore             *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gp_store_check_integrity_async);
   g_task_set_name (task, "[gigpilot] integrity check");
+
+  if (self->queue == NULL)
+    {
+      g_task_return_new_error (task, GP_STORE_ERROR, GP_STORE_ERROR_CLOSED,
+                               _("The database is closed."));
+      return;
+    }
+
+  g_mutex_lock (&self->check_lock);
+  self->checks_running++;
+  g_mutex_unlock (&self->check_lock);
   g_task_set_task_data (task, g_strdup (self->path), g_free);
   g_task_run_in_thread (task, check_integrity_thread);
 }
@@ -2015,6 +2091,12 @@ gp_store_close (GpStore *self)
   if (self->queue == NULL)
     return;
 
+  g_cancellable_cancel (self->check_cancellable);
+  g_mutex_lock (&self->check_lock);
+  while (self->checks_running > 0)
+    g_cond_wait (&self->check_cond, &self->check_lock);
+  g_mutex_unlock (&self->check_lock);
+
   if (self->thread != NULL)
     {
       command = g_new0 (Command, 1);
@@ -2103,6 +2185,10 @@ gp_store_finalize (GObject *object)
   g_mutex_clear (&self->ckpt_lock);
   g_cond_clear (&self->ckpt_cond);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_object (&self->check_cancellable);
+  g_mutex_clear (&self->check_lock);
+  g_cond_clear (&self->check_cond);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (gp_store_parent_class)->finalize (object);
@@ -2225,4 +2311,9 @@ gp_store_init (GpStore *self)
   g_queue_init (&self->completions);
   g_mutex_init (&self->ckpt_lock);
   g_cond_init (&self->ckpt_cond);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify)sqlite3_finalize);
+  g_mutex_init (&self->check_lock);
+  g_cond_init (&self->check_cond);
+  self->check_cancellable = g_cancellable_new ();
 }

@@ -113,7 +113,7 @@ present_main_window (GpApplication *self)
 
   window = GTK_WINDOW (gp_window_new (self));
   g_signal_connect_object (window, "realize", G_CALLBACK (window_realized_cb), self, 0);
-  gtk_window_present (window);
+  gp_window_present_when_ready (GP_WINDOW (window));
 }
 
 static void
@@ -387,12 +387,19 @@ static void
 gp_application_shutdown (GApplication *app)
 {
   GpApplication *self = GP_APPLICATION (app);
+  GList *windows;
 
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
   g_clear_handle_id (&self->sigint_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   if (self->sync_client != NULL)
     gp_sync_client_stop (self->sync_client);
+  /* Windows cancel what their pages asked of the store (a list page, the chasing ladder),
+   * so closing runs only the writes still queued, not reads nobody will see. */
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+  g_list_free (windows);
   if (self->store != NULL)
     gp_store_close (self->store);
 

@@ -1014,7 +1014,8 @@ effective_base (Row          *row,
 
 /* A record created here whose push went out but was never acknowledged (the answer was
  * lost) has no server version to merge against. The server's copy can only have come from
- * this device's push, so the version it pushed is the common base, provided only one
+ * this device's push (ids are random; a restored record, whose id is derived, is marked
+ * "" from the start), so the version it pushed is the common base, provided only one
  * version ever went out unacknowledged: with two, the server may hold either, and no base
  * (every difference offered as a conflict) is the only safe choice. */
 static gboolean
@@ -2818,9 +2819,17 @@ recreate_with_new_id (Ctx            *ctx,
           if (!write_resolved (ctx, t, existing, merged, error))
             return FALSE;
         }
-      else if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
-               || !add_history (ctx, row_table->name, new_id, NULL, data, "local", error))
-        return FALSE;
+      else
+        {
+          /* Another device restoring the same record makes the same id, so a server copy of
+           * it need not come from this device's push: never merge against what it pushed. */
+          g_autofree char *sent_key = g_strconcat (META_SENT_PREFIX, row_table->name, ":", new_id, NULL);
+
+          if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
+              || !add_history (ctx, row_table->name, new_id, NULL, data, "local", error)
+              || !meta_set (ctx->db, sent_key, "", error))
+            return FALSE;
+        }
     }
 
   /* The old records go, children first; the ones that kept their id stay. */

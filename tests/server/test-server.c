@@ -2008,6 +2008,7 @@ typedef struct
   gint64   lpa;
   guint    status;
   gint     done;
+  const char *body;   /* NULL: create the client inFlight00000001 */
 } SlowPush;
 
 static gpointer
@@ -2015,7 +2016,8 @@ slow_push_thread (gpointer data)
 {
   SlowPush *sp = data;
   g_autoptr(Resp) resp = push (sp->srv, sp->account, sp->lpa,
-                               "{\"clients\":{\"created\":[{\"id\":\"inFlight00000001\",\"name\":\"x\"}]}}");
+                               sp->body != NULL ? sp->body
+                                                : "{\"clients\":{\"created\":[{\"id\":\"inFlight00000001\",\"name\":\"x\"}]}}");
 
   sp->status = resp->status;
   g_atomic_int_set (&sp->done, 1);
@@ -2125,6 +2127,55 @@ test_pull_during_commit (void)
   srv_stop (srv);
 }
 
+/* Two pushes made from the same pull change one record; the first is held between stamping
+ * and commit. The second waits for the clock and must then see the first one's commit: a
+ * conflict (409), never an update or a delete applied over it (a lost update; the delete's
+ * cascade would also take children along unseen). */
+static void
+test_push_during_commit (void)
+{
+  const char *seconds[] = {
+    "{\"clients\":{\"updated\":[{\"id\":\"contested0000001\",\"name\":\"second\"}]}}",
+    "{\"clients\":{\"deleted\":[\"contested0000001\"]}}",
+  };
+  Srv *srv;
+  g_autoptr(Account) account = NULL;
+  g_autoptr(Resp) p0 = NULL;
+
+  g_setenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS", "400", TRUE);
+  srv = srv_start (NULL);
+  g_unsetenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS");
+  account = new_account (srv);
+  p0 = pull_ok (srv, account, 0);
+  push_ok (srv, account, timestamp_of (p0),
+           "{\"clients\":{\"created\":[{\"id\":\"contested0000001\",\"name\":\"first\"}]}}");
+
+  for (guint i = 0; i < G_N_ELEMENTS (seconds); i++)
+    {
+      g_autoptr(Resp) p1 = pull_ok (srv, account, 0);
+      g_autoptr(Resp) second = NULL;
+      g_autoptr(Resp) after = NULL;
+      g_autofree char *body = g_strdup_printf ("{\"clients\":{\"updated\":[{\"id\":\"contested0000001\","
+                                               "\"name\":\"held %u\"}]}}", i);
+      SlowPush sp = { srv, account, timestamp_of (p1), 0, 0, body };
+      GThread *thread = g_thread_new ("slow-push", slow_push_thread, &sp);
+      g_autofree char *expected = g_strdup_printf ("held %u", i);
+      JsonObject *record;
+
+      g_usleep (250 * 1000);
+      second = push (srv, account, timestamp_of (p1), seconds[i]);
+      g_thread_join (thread);
+      g_assert_cmpuint (sp.status, ==, 200);
+      assert_error (second, 409);
+
+      after = pull_ok (srv, account, 0);
+      record = find_record (after, "clients", "contested0000001");
+      g_assert_nonnull (record);
+      g_assert_cmpstr (json_object_get_string_member (record, "name"), ==, expected);
+    }
+  srv_stop (srv);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2175,6 +2226,7 @@ main (int   argc,
   g_test_add_func ("/server/two-processes", test_two_processes);
   g_test_add_func ("/server/shutdown-drains", test_shutdown_drains);
   g_test_add_func ("/server/sync/pull-during-commit", test_pull_during_commit);
+  g_test_add_func ("/server/sync/push-during-commit", test_push_during_commit);
 
   rc = g_test_run ();
 

@@ -1718,8 +1718,9 @@ test_sync_fuzz (void)
                                                   body, timestamp_of (p0), i);
       g_autoptr(Resp) r1 = push (shared, a, timestamp_of (p0), body);
       g_autoptr(Resp) r2 = request (shared, "POST", "/sync/push", a->token, wrapped);
+      g_autofree char *shown = g_strescape (body, NULL); /* the log is UTF-8 TAP */
 
-      g_test_message ("fuzz %u: %s", i, body);
+      g_test_message ("fuzz %u: %s", i, shown);
       g_assert_true (r1->status == 200 || r1->status == 400 || r1->status == 409);
       g_assert_true (r2->status == 200 || r2->status == 400 || r2->status == 409);
       if (r1->status != 200)

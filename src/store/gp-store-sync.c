@@ -922,6 +922,17 @@ note_dirty_cb (Ctx           *ctx,
 }
 
 static gboolean
+forget_sent (sqlite3     *db,
+             const char  *table,
+             const char  *id,
+             GError     **error)
+{
+  g_autofree char *key = g_strconcat (META_SENT_PREFIX, table, ":", id, NULL);
+
+  return meta_set (db, key, NULL, error);
+}
+
+static gboolean
 purge_row_cb (Ctx           *ctx,
               const GpTable *table,
               const char    *id,
@@ -939,6 +950,10 @@ purge_row_cb (Ctx           *ctx,
   if (!step_done (ctx->db, t->delete_row, error))
     return FALSE;
   if (!close_conflicts (ctx, table->name, id, error))
+    return FALSE;
+  /* What was pushed of it unacknowledged is no base for anything now (a restored copy that
+   * went with its parent's accepted delete kept its note before). */
+  if (!forget_sent (ctx->db, table->name, id, error))
     return FALSE;
   _gp_store_txn_changed (ctx->txn, table->name, id);
   return TRUE;
@@ -1034,17 +1049,6 @@ read_sent_base (Ctx         *ctx,
   if (text != NULL && text[0] != '\0')
     *base = object_from_string (text);
   return TRUE;
-}
-
-static gboolean
-forget_sent (sqlite3     *db,
-             const char  *table,
-             const char  *id,
-             GError     **error)
-{
-  g_autofree char *key = g_strconcat (META_SENT_PREFIX, table, ":", id, NULL);
-
-  return meta_set (db, key, NULL, error);
 }
 
 static char *

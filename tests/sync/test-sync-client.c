@@ -873,12 +873,15 @@ decide_all (GpStore      *store,
  * order. The time entry points at its ticket (its parent) and at the client (a second
  * reference); restoring the ticket must not leave the entry's client behind on the deleted
  * original, or the server keeps an entry that every other device waits on and then drops
- * (the simulation's seed 9007, SQLite). */
+ * (the simulation's seed 9007, SQLite). With no restored copy of the client anywhere (D
+ * lets both deletes stand), letting the client's delete stand on B takes its tickets along,
+ * the restored one and its time included, as any accepted delete does. */
 typedef enum
 {
   TICKET_FIRST,
   CLIENT_FIRST,
   TICKET_THEN_CLIENT_DELETED,
+  NO_COPY,
 } DecisionOrder;
 
 static void
@@ -913,8 +916,8 @@ restored_reference (Fixture       *f,
 
   /* D brings both back, the client first: its ticket's copy follows it. */
   sync_ok (d);
-  decide_all (store_d, "clients", GP_RESOLUTION_RESTORE);
-  decide_all (store_d, "tickets", GP_RESOLUTION_RESTORE);
+  decide_all (store_d, "clients", order == NO_COPY ? GP_RESOLUTION_ACCEPT_DELETE : GP_RESOLUTION_RESTORE);
+  decide_all (store_d, "tickets", order == NO_COPY ? GP_RESOLUTION_ACCEPT_DELETE : GP_RESOLUTION_RESTORE);
   sync_ok (d);
   g_assert_cmpuint (n_conflicts (store_d), ==, 0);
 
@@ -926,6 +929,7 @@ restored_reference (Fixture       *f,
   decide_all (f->store_b, "tickets", GP_RESOLUTION_RESTORE);
   if (order != CLIENT_FIRST)
     decide_all (f->store_b, "clients", order == TICKET_FIRST ? GP_RESOLUTION_RESTORE : GP_RESOLUTION_ACCEPT_DELETE);
+  g_assert_cmpuint (n_conflicts (store_d), ==, 0);
   g_assert_cmpuint (n_conflicts (f->store_b), ==, 0);
 
   for (guint round = 0; round < 2; round++)
@@ -935,14 +939,18 @@ restored_reference (Fixture       *f,
       sync_ok (f->a);
     }
 
-  /* The entry is everywhere, pointing at the live copy of its client and ticket. */
+  /* The entry is everywhere, pointing at the live copy of its client and ticket (with no
+   * copy of the client, it is nowhere, and neither is any ticket or client). */
   sql = g_strdup_printf ("SELECT count(*) FROM time_entries e JOIN tickets t ON t.id = e.ticket_id "
                          "JOIN clients c ON c.id = e.client_id AND c.id = t.client_id "
                          "WHERE e.id = '%s' AND e._status != 'deleted' AND t._status != 'deleted' "
                          "AND c._status != 'deleted' AND c.name = 'Acme'", entry);
-  g_assert_cmpint (gp_test_sql_int (f->path_b, sql), ==, 1);
-  g_assert_cmpint (gp_test_sql_int (path_d, sql), ==, 1);
-  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, sql), ==, order == NO_COPY ? 0 : 1);
+  g_assert_cmpint (gp_test_sql_int (path_d, sql), ==, order == NO_COPY ? 0 : 1);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, order == NO_COPY ? 0 : 1);
+  if (order == NO_COPY)
+    g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT (SELECT count(*) FROM time_entries) + "
+                                                 "(SELECT count(*) FROM tickets) + (SELECT count(*) FROM clients)"), ==, 0);
   dump_a = gp_test_dump (f->path_a);
   dump_b = gp_test_dump (f->path_b);
   dump_d = gp_test_dump (path_d);
@@ -951,6 +959,10 @@ restored_reference (Fixture       *f,
   g_assert_cmpuint (gp_store_get_pending_count (f->store_a), ==, 0);
   g_assert_cmpuint (gp_store_get_pending_count (f->store_b), ==, 0);
   g_assert_cmpuint (gp_store_get_pending_count (store_d), ==, 0);
+  /* Nothing is remembered as sent for a record that is gone (a restored ticket that went
+   * with its client's accepted delete left its note behind before). */
+  g_assert_cmpint (gp_test_sql_int (f->path_b, "SELECT count(*) FROM sync_meta WHERE key LIKE 'sent:%'"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (path_d, "SELECT count(*) FROM sync_meta WHERE key LIKE 'sent:%'"), ==, 0);
 
   gp_sync_client_stop (d);
   g_assert_true (gp_test_wait_until (not_syncing, gp_sync_client_get_status (d), 30000));
@@ -977,6 +989,65 @@ test_restored_reference_client_deleted (Fixture       *f,
                                         gconstpointer  data)
 {
   restored_reference (f, TICKET_THEN_CLIENT_DELETED);
+}
+
+static void
+test_restored_reference_no_copy (Fixture       *f,
+                                 gconstpointer  data)
+{
+  restored_reference (f, NO_COPY);
+}
+
+/* A record whose push went out unacknowledged (its sent: note kept) and was then deleted by
+ * the server, quietly (no change here since) or after a decision letting the delete stand:
+ * its note goes with it, so nothing is left in sync_meta for a record that is gone. */
+static void
+test_sent_note_purged (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *quiet = NULL;
+  g_autofree char *edited = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GpPushBatch) batch = NULL;
+  g_autoptr(GString) body = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *sent = "SELECT count(*) FROM sync_meta WHERE key LIKE 'sent:%'";
+  gsize size;
+  const char *bytes;
+
+  /* A has pulled before: its next pull names what was deleted since. */
+  sync_ok (f->a);
+  quiet = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Quiet\"}", NULL);
+  edited = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Edited\"}", NULL);
+  gp_store_sync_collect_async (f->store_a, 100, NULL, result_cb, &result);
+  gp_test_wait (&result);
+  batch = gp_store_sync_collect_finish (f->store_a, result, &error);
+  g_assert_no_error (error);
+  bytes = g_bytes_get_data (gp_push_batch_get_body (batch), &size);
+  body = g_string_new_len (bytes, size);
+  /* The push commits; A never hears of it. */
+  gp_test_push (session, f->server->uri, gp_account_get_token (f->account_a), body);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sent), ==, 2);
+
+  /* B deletes both; A edits one of them meanwhile, then lets its delete stand. */
+  sync_ok (f->b);
+  g_ptr_array_unref (gp_test_delete (f->store_b, "clients", quiet, NULL));
+  g_ptr_array_unref (gp_test_delete (f->store_b, "clients", edited, NULL));
+  sync_ok (f->b);
+  g_free (gp_test_save (f->store_a, "clients", edited, "{\"notes\":\"edited on A\"}", NULL));
+  sync_ok (f->a);
+  g_assert_false (exists (f->store_a, "clients", quiet));
+  decide_all (f->store_a, "clients", GP_RESOLUTION_ACCEPT_DELETE);
+  g_assert_false (exists (f->store_a, "clients", edited));
+  g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sent), ==, 0);
+
+  sync_ok (f->a);
+  sync_ok (f->b);
+  assert_converged (f);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sent), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, sent), ==, 0);
 }
 
 /* Failures ----------------------------------------------------------------------------------- */
@@ -1508,6 +1579,8 @@ main (int   argc,
   ADD ("/sync-client/restored-reference/ticket-first", test_restored_reference_ticket_first, NULL);
   ADD ("/sync-client/restored-reference/client-first", test_restored_reference_client_first, NULL);
   ADD ("/sync-client/restored-reference/client-deleted", test_restored_reference_client_deleted, NULL);
+  ADD ("/sync-client/restored-reference/no-copy", test_restored_reference_no_copy, NULL);
+  ADD ("/sync-client/sent-note-purged", test_sent_note_purged, NULL);
   ADD ("/sync-client/progress-and-debounce", test_progress_and_debounce, NULL);
   ADD ("/sync-client/remote-delete-two-levels", test_remote_delete_two_levels, NULL);
   ADD ("/sync-client/remote-child-under-local-delete", test_remote_child_under_local_delete, NULL);

@@ -83,6 +83,14 @@ function newDevice (name) {
 }
 
 // ---- The server -----------------------------------------------------------------------
+// Servers still running when this process ends, however it ends (fail() exits at once,
+// skipping the finally blocks; meson's timeout sends SIGTERM): they are killed with it.
+const servers = new Set()
+process.on('exit', () => { for (const child of servers) child.kill('SIGKILL') })
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => process.exit(1))
+}
+
 async function startServer (dir) {
   const server = process.env.GIGPILOT_SERVER
   if (!server) fail('GIGPILOT_SERVER is not set')
@@ -93,6 +101,8 @@ async function startServer (dir) {
     '--login-attempts-per-minute', '0',
     '--password-hash-memory', '19'
   ], { stdio: ['ignore', 'pipe', 'inherit'] })
+  servers.add(child)
+  child.once('exit', () => servers.delete(child))
   const lines = readline.createInterface({ input: child.stdout })
   const first = await new Promise((resolve, reject) => {
     lines.once('line', resolve)

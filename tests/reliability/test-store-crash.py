@@ -6,6 +6,7 @@
 # round. Rounds: GP_CRASH_ROUNDS (default 20, 200 with GIGPILOT_TEST_LONG=1);
 # GP_CRASH_SEED replays a run.
 
+import ctypes
 import os
 import random
 import signal
@@ -20,6 +21,13 @@ writer_bin = sys.argv[1]
 seed = int(os.environ.get("GP_CRASH_SEED", random.SystemRandom().randrange(1 << 32)))
 rounds = int(os.environ.get("GP_CRASH_ROUNDS", 200 if os.environ.get("GIGPILOT_TEST_LONG") == "1" else 20))
 rng = random.Random(seed)
+
+
+def die_with_parent():
+    """In the child: a writer outlives no test, even one that dies on an assertion."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 print(f"# seed {seed}, {rounds} rounds (replay: GP_CRASH_SEED={seed} GP_CRASH_ROUNDS={rounds})", flush=True)
 
 
@@ -32,7 +40,8 @@ with tempfile.TemporaryDirectory(prefix="gp-store-crash-") as d:
     path = os.path.join(d, "gigpilot.db")
     acked = {}
     for rnd in range(rounds):
-        p = subprocess.Popen([writer_bin, path, f"r{rnd}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen([writer_bin, path, f"r{rnd}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=die_with_parent)
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(iter(p.stdout.readline, "")), daemon=True)
         reader.start()

@@ -8,8 +8,10 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "gp-billing.h"
 #include "gp-schema.h"
@@ -28,6 +30,13 @@ typedef struct
   char        *token;
 } Server;
 
+/* The server goes down with the test, even when an assertion aborts it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static Server *
 server_start (const char *dir)
 {
@@ -42,6 +51,7 @@ server_start (const char *dir)
   Server *server = g_new0 (Server, 1);
 
   g_assert_nonnull (binary);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server->process = g_subprocess_launcher_spawn (launcher, &error, binary, "--listen", "127.0.0.1:0",
                                                  "--database", database, "--token-secret-file", secret,
                                                  "--password-hash-memory", "19", NULL);

@@ -11,7 +11,11 @@
  *              durable: WAL + synchronous=FULL), N edits one after the other;
  *   list       100k invoices through GpRecordList: first load, re-sorts and re-filters
  *              (each until the model has settled), the longest main-loop stall and the
- *              process's peak memory with the list loaded.
+ *              process's peak memory with the list loaded;
+ *   paged      the same 100k invoices through GpPagedList, which the window's lists use:
+ *              the count and first page, re-sorts and re-filters (each until the count and
+ *              first page are in), a page far down the list (scrolling there), the longest
+ *              main-loop stall.
  *
  * Prints one "name value unit" line per figure. */
 
@@ -22,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gp-paged-list.h"
 #include "gp-record-list.h"
 #include "gp-store.h"
 #include "gp-store-test-utils.h"
@@ -163,6 +168,94 @@ bench_list (const char *path,
   printf ("list_peak_rss_100k %.1f MiB\n", peak_rss_mib ());
 }
 
+static void
+wait_paged (GpPagedList *list)
+{
+  while (gp_paged_list_get_loading (list))
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Until the row at @position is a real record (its page read on the store thread). */
+static void
+wait_row (GpPagedList *list,
+          guint        position)
+{
+  for (;;)
+    {
+      g_autoptr(GpRecord) record = g_list_model_get_item (G_LIST_MODEL (list), position);
+
+      if (record == NULL || !gp_paged_list_is_placeholder (list, record))
+        return;
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* Runs after bench_list(), on the invoices it inserted. */
+static void
+bench_paged (GpStore *store,
+             guint    n)
+{
+  g_autoptr(GpPagedList) list = NULL;
+  g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) jumps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const char *sorts[] = { "number", "due_on", "status", "issued_on" };
+  const char *filters[] = { "INV-01", "paid", "INV-7", "", "note 4", "INV-0000" };
+  GpTestTicker ticker;
+  gint64 start, first_us;
+
+  gp_test_ticker_start (&ticker);
+  start = g_get_monotonic_time ();
+  list = gp_paged_list_new (store, "invoices");
+  gp_paged_list_set_sort (list, "number", FALSE);
+  wait_paged (list);
+  wait_row (list, 0);
+  first_us = g_get_monotonic_time () - start;
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n);
+
+  for (guint round = 0; round < 5; round++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (sorts) + G_N_ELEMENTS (filters); i++)
+        {
+          gint64 us;
+
+          start = g_get_monotonic_time ();
+          if (i < G_N_ELEMENTS (sorts))
+            gp_paged_list_set_sort (list, sorts[i], (round + i) % 2);
+          else
+            gp_paged_list_set_filter_text (list, filters[i - G_N_ELEMENTS (sorts)]);
+          wait_paged (list);
+          wait_row (list, 0);
+          us = g_get_monotonic_time () - start;
+          if (g_getenv ("GP_BENCH_VERBOSE"))
+            fprintf (stderr, "paged %s %s: %.1f ms (%u rows)\n", i < G_N_ELEMENTS (sorts) ? "sort" : "filter",
+                     i < G_N_ELEMENTS (sorts) ? sorts[i] : filters[i - G_N_ELEMENTS (sorts)], us / 1000.0,
+                     g_list_model_get_n_items (G_LIST_MODEL (list)));
+          g_array_append_val (ops, us);
+
+          /* Then a row far down, as a scroll there would ask for. */
+          if (g_list_model_get_n_items (G_LIST_MODEL (list)) > 1000)
+            {
+              guint position = g_list_model_get_n_items (G_LIST_MODEL (list)) * (round + 1) / 7;
+
+              start = g_get_monotonic_time ();
+              wait_row (list, position);
+              us = g_get_monotonic_time () - start;
+              g_array_append_val (jumps, us);
+            }
+        }
+    }
+  gp_test_ticker_stop (&ticker);
+
+  printf ("paged_first_page_100k %.1f ms\n", first_us / 1000.0);
+  printf ("paged_sort_filter_p50 %.1f ms\n", percentile (ops, 50));
+  printf ("paged_sort_filter_p95 %.1f ms\n", percentile (ops, 95));
+  printf ("paged_far_page_p95 %.1f ms\n", percentile (jumps, 95));
+  printf ("paged_main_loop_stall_max %.1f ms\n", ticker.max_wall / 1000.0);
+  printf ("paged_main_thread_cpu_max %.1f ms\n", ticker.max_cpu / 1000.0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -174,6 +267,7 @@ main (int   argc,
 
   bench_edit_ack (store, 1000);
   bench_list (path, store, n_rows);
+  bench_paged (store, n_rows);
   gp_test_close_store (store);
   gp_test_remove_dir (dir);
   return 0;

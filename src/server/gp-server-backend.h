@@ -56,6 +56,14 @@ typedef struct
   gboolean  revoked;
 } GpRefreshRow;
 
+/* get_rows() for one table, in lock_and_read(). */
+typedef struct
+{
+  const char *table;
+  GPtrArray  *ids;              /* ids to read (borrowed) */
+  GHashTable *rows;             /* filled as get_rows() does */
+} GpRowsQuery;
+
 /* Returns FALSE to stop the scan. */
 typedef gboolean (*GpRowFunc) (const GpRow *row,
                                gpointer     user_data);
@@ -148,6 +156,20 @@ typedef struct
                                   gint64       now,
                                   gint64      *ts,
                                   GError     **error);
+  /* Optional: lock_clock(), then get_ledger() when @push_id is not NULL (else
+   * *ledger_found stays FALSE), then get_rows() for each of @queries, in one round
+   * trip. The reads run after the lock is held, as if called one by one. */
+  gboolean  (*lock_and_read)     (GpConn      *conn,
+                                  const char  *user_id,
+                                  gint64       now,
+                                  gint64      *ts,
+                                  const char  *push_id,
+                                  gboolean    *ledger_found,
+                                  guint       *ledger_status,
+                                  char       **ledger_body,
+                                  GpRowsQuery *queries,
+                                  guint        n_queries,
+                                  GError     **error);
   gboolean  (*set_clock)         (GpConn      *conn,
                                   const char  *user_id,
                                   gint64       ts,
@@ -166,10 +188,13 @@ typedef struct
   /* Reads the user's clock without writing, outside any transaction: one statement
    * with its own snapshot. Every row in it is stamped at or below the value, and every
    * later write above it (writes stamp max(clock + 1, now) under the clock lock).
-   * *found is FALSE when the user has no clock row yet. */
+   * *changed tells, from the same snapshot, whether any row of the synced tables is
+   * stamped above @after. *found is FALSE when the user has no clock row yet. */
   gboolean  (*read_clock)        (GpConn      *conn,
                                   const char  *user_id,
+                                  gint64       after,
                                   gint64      *ts,
+                                  gboolean    *changed,
                                   gboolean    *found,
                                   GError     **error);
 

@@ -11,7 +11,9 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <string.h>
 
+#include "gp-schema.h"
 #include "gp-server-backend.h"
 
 /* The SQLite backend. WAL mode with synchronous=FULL: a push is acknowledged only after
@@ -539,17 +541,56 @@ sqlite_set_clock (GpConn      *c,
   return run ((SqliteConn *) c, error, "UPDATE sync_clock SET ts = ?2 WHERE user_id = ?1", "sl", user_id, ts);
 }
 
+typedef struct
+{
+  gint64   *ts;
+  gboolean *changed;
+} ClockRead;
+
+static void
+read_clock_cb (sqlite3_stmt *stmt,
+               gpointer      user_data)
+{
+  ClockRead *read = user_data;
+
+  *read->ts = sqlite3_column_int64 (stmt, 0);
+  *read->changed = sqlite3_column_int (stmt, 1) != 0;
+}
+
 static gboolean
 sqlite_read_clock (GpConn      *c,
                    const char  *user_id,
+                   gint64       after,
                    gint64      *ts,
+                   gboolean    *changed,
                    gboolean    *found,
                    GError     **error)
 {
+  static gsize sql = 0;
   SqliteConn *conn = (SqliteConn *) c;
-  sqlite3_stmt *stmt = query (conn, error, "SELECT ts FROM sync_clock WHERE user_id = ?1", "s", user_id);
+  ClockRead read = { ts, changed };
+  sqlite3_stmt *stmt;
 
-  return stmt != NULL && step_one (conn, stmt, found, read_int64_cb, ts, error);
+  /* One statement, one snapshot; the IN list probes records_changes once per table,
+   * and only when the clock has moved (rows are never stamped above it). */
+  if (g_once_init_enter (&sql))
+    {
+      GString *text = g_string_new ("SELECT ts, CASE WHEN ts = ?2 THEN 0 ELSE EXISTS ("
+                                     "SELECT 1 FROM records WHERE user_id = ?1 AND tbl IN (");
+      guint n_tables;
+      const GpTable *tables = gp_schema_get_tables (&n_tables);
+
+      for (guint i = 0; i < n_tables; i++)
+        {
+          g_assert (strspn (tables[i].name, "abcdefghijklmnopqrstuvwxyz_") == strlen (tables[i].name));
+          g_string_append_printf (text, "%s'%s'", i > 0 ? ", " : "", tables[i].name);
+        }
+      g_string_append (text, ") AND last_modified > ?2) END FROM sync_clock WHERE user_id = ?1");
+      g_once_init_leave (&sql, (gsize) g_string_free (text, FALSE));
+    }
+
+  stmt = query (conn, error, (const char *) sql, "sl", user_id, after);
+  return stmt != NULL && step_one (conn, stmt, found, read_clock_cb, &read, error);
 }
 
 static gboolean

@@ -649,14 +649,18 @@ decode_cursor (const char  *cursor,
 
 /* The timestamp of a pull with nothing to send, or 0 when the pull needs the full
  * path: parameters to check or report, a cursor, a migration, or changes after
- * last_pulled_at. One read of the clock in its own snapshot, no write (the variant of
- * sync-protocol.md §11): every row is stamped at or below the clock, and every write
- * committing later is stamped above it. A clock equal to last_pulled_at means the
- * client's own last timestamp is still the newest: nothing changed since, and it gets
- * that timestamp back. Echoing it (rather than handing every device the clock) keeps
- * timestamps unique per device, as is_created_for() needs. A clock below
- * last_pulled_at (a timestamp this server never issued, or a bump lost in a crash)
- * takes the full path, whose fresh timestamp corrects the client. */
+ * last_pulled_at. One statement in its own snapshot, no write (the variant of
+ * sync-protocol.md §11): it reads the clock and whether any row is stamped above
+ * last_pulled_at. When none is, nothing changed since the client's last pull, and the
+ * client gets its own timestamp back. The clock may have moved meanwhile: another
+ * device's pull bumps it without writing a row, and a write may be in flight, stamped
+ * above the clock but not committed. Neither matters, because the answer is
+ * last_pulled_at itself, not the clock: the pull that issued it already covered every
+ * row stamped at or below it, and the next pull again asks for everything above it,
+ * including whatever commits in between. Echoing it (rather than handing every device
+ * the clock) also keeps timestamps unique per device, as is_created_for() needs. A
+ * clock below last_pulled_at (a timestamp this server never issued, or a bump lost in
+ * a crash) takes the full path, whose fresh timestamp corrects the client. */
 static gint64
 unchanged_timestamp (GpConn      *conn,
                      const char  *user_id,
@@ -665,7 +669,7 @@ unchanged_timestamp (GpConn      *conn,
 {
   const char *text;
   gint64 lpa = 0, value = 0, ts = 0;
-  gboolean present = FALSE, found = FALSE;
+  gboolean present = FALSE, found = FALSE, changed = TRUE;
 
   if (query == NULL ||
       !gp_sync_parse_ms (g_hash_table_lookup (query, "last_pulled_at"), &lpa) || lpa == 0 ||
@@ -679,9 +683,10 @@ unchanged_timestamp (GpConn      *conn,
   if (text != NULL && text[0] != '\0' && strcmp (text, "null") != 0)
     return 0;
 
-  if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, &ts, &found, NULL) || !found || ts != lpa)
+  if (!GP_CONN_VTABLE (conn)->read_clock (conn, user_id, lpa, &ts, &changed, &found, NULL) ||
+      !found || ts < lpa || changed)
     return 0;
-  return ts;
+  return lpa;
 }
 
 static void
@@ -984,6 +989,7 @@ typedef struct
   GPtrArray     *upserts;   /* PushRecord */
   GPtrArray     *deletes;   /* char * */
   GHashTable    *states;    /* id -> GpRow *, filled inside the transaction */
+  gboolean       prefetched;
 } PushTable;
 
 static void
@@ -1230,6 +1236,30 @@ lookup_state (GpConn      *conn,
 /* Deletes the live descendants of (table, id), stamped like the push (§3.2 rule 10). */
 /* Reads the state of every pushed id of @pt at once where the backend can (one
  * round trip instead of one per id on PostgreSQL); lookup_state() then finds them. */
+static GPtrArray *
+pushed_ids (PushTable *pt)
+{
+  GPtrArray *ids = g_ptr_array_sized_new (pt->upserts->len + pt->deletes->len);
+
+  for (guint i = 0; i < pt->upserts->len; i++)
+    g_ptr_array_add (ids, ((PushRecord *) g_ptr_array_index (pt->upserts, i))->id);
+  for (guint i = 0; i < pt->deletes->len; i++)
+    g_ptr_array_add (ids, g_ptr_array_index (pt->deletes, i));
+  return ids;
+}
+
+/* After get_rows(): the ids not found do not exist, remembered as NULL like
+ * lookup_state() does. */
+static void
+note_missing (PushTable *pt,
+              GPtrArray *ids)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (!g_hash_table_contains (pt->states, g_ptr_array_index (ids, i)))
+      g_hash_table_insert (pt->states, g_strdup (g_ptr_array_index (ids, i)), NULL);
+  pt->prefetched = TRUE;
+}
+
 static gboolean
 prefetch_states (GpConn      *conn,
                  const char  *user_id,
@@ -1238,21 +1268,13 @@ prefetch_states (GpConn      *conn,
 {
   g_autoptr(GPtrArray) ids = NULL;
 
-  if (GP_CONN_VTABLE (conn)->get_rows == NULL || pt->upserts->len + pt->deletes->len < 2)
+  if (pt->prefetched || GP_CONN_VTABLE (conn)->get_rows == NULL || pt->upserts->len + pt->deletes->len < 2)
     return TRUE;
 
-  ids = g_ptr_array_sized_new (pt->upserts->len + pt->deletes->len);
-  for (guint i = 0; i < pt->upserts->len; i++)
-    g_ptr_array_add (ids, ((PushRecord *) g_ptr_array_index (pt->upserts, i))->id);
-  for (guint i = 0; i < pt->deletes->len; i++)
-    g_ptr_array_add (ids, g_ptr_array_index (pt->deletes, i));
-
+  ids = pushed_ids (pt);
   if (!GP_CONN_VTABLE (conn)->get_rows (conn, user_id, pt->table->name, ids, pt->states, error))
     return FALSE;
-  /* The ones not found do not exist: remembered as NULL, like lookup_state() does. */
-  for (guint i = 0; i < ids->len; i++)
-    if (!g_hash_table_contains (pt->states, g_ptr_array_index (ids, i)))
-      g_hash_table_insert (pt->states, g_strdup (g_ptr_array_index (ids, i)), NULL);
+  note_missing (pt, ids);
   return TRUE;
 }
 
@@ -1507,29 +1529,68 @@ gp_sync_push (GpBackend  *backend,
       return;
     }
 
-  if (!GP_CONN_VTABLE (conn)->begin_write (conn, &error) ||
-      !GP_CONN_VTABLE (conn)->lock_clock (conn, user_id, now_ms, &clock, &error))
+  for (guint t = 0; t < push_tables->len; t++)
+    g_array_index (push_tables, PushTable, t).states = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                                               g_free, row_free);
+
+  if (!GP_CONN_VTABLE (conn)->begin_write (conn, &error))
     goto fail;
 
-  /* A replay: the first attempt committed; answer what it answered, apply nothing. */
-  if (push_id != NULL)
-    {
-      gboolean found = FALSE;
-      guint status = 0;
-      g_autofree char *stored = NULL;
+  /* Lock the clock; a replay (its push_id is in the ledger: the first attempt committed)
+   * is answered as the first attempt was, applying nothing. */
+  {
+    gboolean found = FALSE;
+    guint status = 0;
+    g_autofree char *stored = NULL;
 
-      if (!GP_CONN_VTABLE (conn)->get_ledger (conn, user_id, push_id, &found, &status, &stored, &error))
-        goto fail;
-      if (found)
-        {
-          GP_CONN_VTABLE (conn)->rollback (conn);
-          gp_backend_release (backend, conn);
-          reply->status = status;
-          g_free (reply->body);
-          reply->body = g_steal_pointer (&stored);
-          return;
-        }
-    }
+    if (GP_CONN_VTABLE (conn)->lock_and_read != NULL)
+      {
+        /* The lock, the ledger and the pushed ids' states in one round trip. */
+        g_autoptr(GArray) queries = g_array_new (FALSE, TRUE, sizeof (GpRowsQuery));
+        g_autoptr(GPtrArray) id_lists = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+        gboolean ok;
+
+        for (guint t = 0; t < push_tables->len; t++)
+          {
+            PushTable *pt = &g_array_index (push_tables, PushTable, t);
+            GpRowsQuery rows_query = { pt->table->name, pushed_ids (pt), pt->states };
+
+            if (rows_query.ids->len == 0)
+              {
+                g_ptr_array_unref (rows_query.ids);
+                continue;
+              }
+            g_ptr_array_add (id_lists, rows_query.ids);
+            g_array_append_val (queries, rows_query);
+          }
+        ok = GP_CONN_VTABLE (conn)->lock_and_read (conn, user_id, now_ms, &clock, push_id, &found, &status,
+                                                   &stored, (GpRowsQuery *) (gpointer) queries->data,
+                                                   queries->len, &error);
+        if (!ok)
+          goto fail;
+        for (guint t = 0, q = 0; t < push_tables->len; t++)
+          {
+            PushTable *pt = &g_array_index (push_tables, PushTable, t);
+
+            if (q < queries->len && g_array_index (queries, GpRowsQuery, q).rows == pt->states)
+              note_missing (pt, g_array_index (queries, GpRowsQuery, q++).ids);
+          }
+      }
+    else if (!GP_CONN_VTABLE (conn)->lock_clock (conn, user_id, now_ms, &clock, &error) ||
+             (push_id != NULL &&
+              !GP_CONN_VTABLE (conn)->get_ledger (conn, user_id, push_id, &found, &status, &stored, &error)))
+      goto fail;
+
+    if (found)
+      {
+        GP_CONN_VTABLE (conn)->rollback (conn);
+        gp_backend_release (backend, conn);
+        reply->status = status;
+        g_free (reply->body);
+        reply->body = g_steal_pointer (&stored);
+        return;
+      }
+  }
 
   /* The conflict rule (§4): any pushed id changed or deleted after last_pulled_at
    * rejects the whole push. Deleting an already deleted record is no conflict. */
@@ -1540,7 +1601,6 @@ gp_sync_push (GpBackend  *backend,
       g_autoptr(GPtrArray) conflict_ids = g_ptr_array_new ();
       g_autoptr(GHashTable) reported = g_hash_table_new (g_str_hash, g_str_equal);
 
-      pt->states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, row_free);
       if (!prefetch_states (conn, user_id, pt, &error))
         goto fail;
 

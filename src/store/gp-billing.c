@@ -143,7 +143,8 @@ select_records (GpStoreTxn     *txn,
                          _gp_store_table_select_list (table), table->name,
                          where != NULL ? " AND " : "", where != NULL ? where : "",
                          where != NULL ? " = ?" : "", order != NULL ? order : "id");
-  stmt = _gp_store_txn_prepare (txn, sql, error);
+  /* Runs once or more per invoice of a ladder: kept prepared. */
+  stmt = _gp_store_txn_prepare_cached (txn, sql, error);
   if (stmt == NULL)
     return NULL;
   if (where != NULL)
@@ -151,7 +152,7 @@ select_records (GpStoreTxn     *txn,
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (records, _gp_store_record_from_stmt (table, stmt));
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
 
   if (rc != SQLITE_DONE)
     {
@@ -1145,10 +1146,15 @@ chasing_run (GpStoreTxn  *txn,
 
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr(GpInvoiceBundle) bundle = load_bundle (txn, g_ptr_array_index (ids, i), error);
+      g_autoptr(GpInvoiceBundle) bundle = NULL;
       GpChasingInput input;
       GpChasingStatus status;
 
+      /* Thousands of invoices take seconds: a closing window does not wait for them. */
+      if (i % 256 == 0 &&
+          g_cancellable_set_error_if_cancelled (_gp_store_txn_get_cancellable (txn), error))
+        return FALSE;
+      bundle = load_bundle (txn, g_ptr_array_index (ids, i), error);
       if (bundle == NULL)
         return FALSE;
       gp_invoice_bundle_get_chasing_input (bundle, &input);

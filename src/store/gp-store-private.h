@@ -94,10 +94,18 @@ void          _gp_store_txn_set_result     (GpStoreTxn           *txn,
                                             GDestroyNotify        result_free);
 /* Read commands do not refresh the counts unless asked to. */
 void          _gp_store_txn_refresh_counts (GpStoreTxn           *txn);
+/* The command replaced the whole file with a checked copy (a restored backup): a store
+ * that a failed integrity check had stopped from writing may write again. */
+void          _gp_store_txn_replaced       (GpStoreTxn           *txn);
 gboolean      _gp_store_txn_exec           (GpStoreTxn           *txn,
                                             const char           *sql,
                                             GError              **error);
 sqlite3_stmt *_gp_store_txn_prepare        (GpStoreTxn           *txn,
+                                            const char           *sql,
+                                            GError              **error);
+/* Like _gp_store_txn_prepare(), for a statement run many times: the store keeps it
+ * prepared (transfer none). Reset it when done with it; never finalize it. */
+sqlite3_stmt *_gp_store_txn_prepare_cached (GpStoreTxn           *txn,
                                             const char           *sql,
                                             GError              **error);
 gboolean      _gp_store_txn_add_history    (GpStoreTxn           *txn,
@@ -149,6 +157,12 @@ gboolean      _gp_store_txn_query_foreach_id (GpStoreTxn         *txn,
                                               GpStoreIdFunc       func,
                                               gpointer            user_data,
                                               GError            **error);
+
+/* The number of live rows @query matches (its order, limit and ids are ignored). */
+gboolean      _gp_store_txn_query_count    (GpStoreTxn           *txn,
+                                            GpQuery              *query,
+                                            guint                *count,
+                                            GError              **error);
 
 /* Helpers usable anywhere. */
 /* A record built from the current row of @stmt whose columns are "id", the table's data

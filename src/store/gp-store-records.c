@@ -971,6 +971,33 @@ is_child_of (const GpTable *child,
   return column != NULL && g_strcmp0 (column->references, parent->name) == 0;
 }
 
+/* Whether a push carrying the record went out without an answer (gp-store-sync.c keeps its
+ * "sent:" note until one comes): the server may have it, so a delete must reach it too. */
+static gboolean
+was_sent (GpStoreTxn     *txn,
+          const GpTable  *table,
+          const char     *id,
+          gboolean       *sent,
+          GError        **error)
+{
+  g_autofree char *key = g_strconcat ("sent:", table->name, ":", id, NULL);
+  sqlite3_stmt *stmt = _gp_store_txn_prepare (txn, "SELECT 1 FROM sync_meta WHERE key = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, _gp_store_txn_get_db (txn), rc, "sent");
+      return FALSE;
+    }
+  *sent = rc == SQLITE_ROW;
+  return TRUE;
+}
+
 static gboolean
 is_referenced (GpStoreTxn     *txn,
                const GpTable  *table,
@@ -1104,6 +1131,8 @@ delete_recursive (GpStoreTxn     *txn,
    * children, or references other than the parent column): removing it would break their
    * foreign key, so it stays as a tombstone like a synced row. */
   keep_tombstone = g_strcmp0 (gp_record_get_sync_status (record), "created") != 0;
+  if (!keep_tombstone && !was_sent (txn, table, id, &keep_tombstone, error))
+    return FALSE;
   if (!keep_tombstone && !is_referenced (txn, table, id, &keep_tombstone, error))
     return FALSE;
 
@@ -1616,7 +1645,8 @@ escape_like (const char *text)
 }
 
 /* Runs @query (restricted to @ids when not NULL) and adds to @out a record per row,
- * or with @id_func calls it with each row's id instead. */
+ * or with @id_func calls it with each row's id instead, or with @count stores the number
+ * of matching rows (ignoring order, limit and offset). */
 static gboolean
 query_page (GpStoreTxn          *txn,
             const GpTable       *table,
@@ -1626,6 +1656,7 @@ query_page (GpStoreTxn          *txn,
             GpStoreIdFunc        id_func,
             gpointer             id_data,
             GPtrArray           *out,
+            guint               *count,
             GError             **error)
 {
   gboolean ids_only = id_func != NULL;
@@ -1647,7 +1678,8 @@ query_page (GpStoreTxn          *txn,
    * matches, beats walking a (partial) sort index and fetching every row from it, which
    * is what SQLite's planner picks otherwise. */
   g_string_printf (sql, "SELECT %s FROM %s%s WHERE _status != 'deleted'",
-                   ids_only ? "id" : _gp_store_table_select_list (table), table->name,
+                   count != NULL ? "count(*)" : ids_only ? "id" : _gp_store_table_select_list (table),
+                   table->name,
                    pattern != NULL && where == NULL && ids == NULL ? " NOT INDEXED" : "");
 
   if (pattern != NULL)
@@ -1675,11 +1707,14 @@ query_page (GpStoreTxn          *txn,
   order_column = order != NULL ? gp_schema_lookup_column (table, order) : NULL;
   if (order == NULL)
     order = "created_at";
-  g_string_append_printf (sql, " ORDER BY %s%s%s, id%s", order,
-                          order_column != NULL && order_column->type == GP_COLUMN_TEXT ? " COLLATE NOCASE" : "",
-                          direction, direction);
+  if (count == NULL)
+    g_string_append_printf (sql, " ORDER BY %s%s%s, id%s", order,
+                            order_column != NULL && order_column->type == GP_COLUMN_TEXT ? " COLLATE NOCASE" : "",
+                            direction, direction);
 
-  if (gp_query_get_limit (query) > 0)
+  if (count != NULL)
+    ;
+  else if (gp_query_get_limit (query) > 0)
     g_string_append_printf (sql, " LIMIT %u OFFSET %u", gp_query_get_limit (query),
                             gp_query_get_offset (query));
   else if (gp_query_get_offset (query) > 0)
@@ -1706,7 +1741,16 @@ query_page (GpStoreTxn          *txn,
   for (guint i = 0; ids != NULL && i < n_ids; i++)
     sqlite3_bind_text (stmt, index++, ids[i], -1, SQLITE_TRANSIENT);
 
-  if (ids_only)
+  if (count != NULL)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          *count = (guint)CLAMP (sqlite3_column_int64 (stmt, 0), 0, G_MAXUINT);
+          rc = SQLITE_DONE;
+        }
+    }
+  else if (ids_only)
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
       id_func ((const char *)sqlite3_column_text (stmt, 0), id_data);
   else
@@ -1775,7 +1819,7 @@ _gp_store_txn_query (GpStoreTxn  *txn,
 
   if (ids == NULL)
     {
-      if (!query_page (txn, data.table, query, NULL, 0, NULL, NULL, records, error))
+      if (!query_page (txn, data.table, query, NULL, 0, NULL, NULL, records, NULL, error))
         return NULL;
     }
   else
@@ -1784,7 +1828,7 @@ _gp_store_txn_query (GpStoreTxn  *txn,
 
       for (guint start = 0; start < n; start += IDS_PER_STATEMENT)
         if (!query_page (txn, data.table, query, ids + start,
-                         MIN (IDS_PER_STATEMENT, n - start), NULL, NULL, records, error))
+                         MIN (IDS_PER_STATEMENT, n - start), NULL, NULL, records, NULL, error))
           return NULL;
       if (n > IDS_PER_STATEMENT)
         g_ptr_array_sort_with_data (records, compare_for_query, &data);
@@ -1816,7 +1860,29 @@ _gp_store_txn_query_foreach_id (GpStoreTxn     *txn,
   const GpTable *table = NULL;
 
   return check_query (query, &table, error) &&
-         query_page (txn, table, query, NULL, 0, func, user_data, NULL, error);
+         query_page (txn, table, query, NULL, 0, func, user_data, NULL, NULL, error);
+}
+
+/**
+ * _gp_store_txn_query_count:
+ * @txn: the running command
+ * @query: what to count; its order, limit, offset and id restriction are ignored
+ * @count: (out): the number of matching live rows
+ * @error: return location for an error
+ *
+ * Returns: whether the query ran
+ */
+gboolean
+_gp_store_txn_query_count (GpStoreTxn  *txn,
+                           GpQuery     *query,
+                           guint       *count,
+                           GError     **error)
+{
+  const GpTable *table = NULL;
+
+  *count = 0;
+  return check_query (query, &table, error) &&
+         query_page (txn, table, query, NULL, 0, NULL, NULL, NULL, count, error);
 }
 
 static gboolean

@@ -44,6 +44,9 @@
 #define META_PUSH_ID "push_id"
 #define META_PUSH_CHECKSUM "push_checksum"
 #define META_ORPHAN_PREFIX "orphan:"
+/* sent:<table>:<id> = the version of a record the server has never acknowledged, as it was
+ * first pushed; "" once a different version was pushed too (see note_sent()). */
+#define META_SENT_PREFIX "sent:"
 
 /* Boxed and plain types ---------------------------------------------------------------- */
 
@@ -1024,6 +1027,41 @@ effective_base (Row          *row,
   return base;
 }
 
+/* A record created here whose push went out but was never acknowledged (the answer was
+ * lost) has no server version to merge against. The server's copy can only have come from
+ * this device's push (ids are random; a restored record, whose id is derived, is marked
+ * "" from the start), so the version it pushed is the common base, provided only one
+ * version ever went out unacknowledged: with two, the server may hold either, and no base
+ * (every difference offered as a conflict) is the only safe choice. */
+static gboolean
+read_sent_base (Ctx         *ctx,
+                const char  *table,
+                const char  *id,
+                JsonObject **base,
+                GError     **error)
+{
+  g_autofree char *key = g_strconcat (META_SENT_PREFIX, table, ":", id, NULL);
+  g_autofree char *text = NULL;
+
+  *base = NULL;
+  if (!meta_get (ctx->db, key, &text, error))
+    return FALSE;
+  if (text != NULL && text[0] != '\0')
+    *base = object_from_string (text);
+  return TRUE;
+}
+
+static gboolean
+forget_sent (sqlite3     *db,
+             const char  *table,
+             const char  *id,
+             GError     **error)
+{
+  g_autofree char *key = g_strconcat (META_SENT_PREFIX, table, ":", id, NULL);
+
+  return meta_set (db, key, NULL, error);
+}
+
 static char *
 value_text (JsonNode *node)
 {
@@ -1083,6 +1121,7 @@ typedef struct
   guint n_conflicts;
   GPtrArray *invoice_ids;
   gboolean batching;     /* the table being applied held only synced rows when the page came */
+  GHashTable *stashed;   /* sync_meta keys of the children waiting for a parent (orphan:table:id) */
 } PullState;
 
 /* A remote record landing below a record deleted here (a new child, or an edit of one the
@@ -1237,6 +1276,16 @@ apply_remote_record (PullState   *state,
     }
 
   base = effective_base (row, &open);
+  if (base == NULL && row->base == NULL)
+    {
+      /* A server version is about to become this row's base: the pushed copy is done with. */
+      if (!read_sent_base (ctx, t->table->name, id, &base, error)
+          || !forget_sent (ctx->db, t->table->name, id, error))
+        {
+          open_conflict_clear (&open);
+          return FALSE;
+        }
+    }
   mine = g_str_equal (row->status, "deleted") ? NULL : row->data;
 
   if (mine != NULL && g_str_equal (t->table->name, "time_entries"))
@@ -1337,6 +1386,13 @@ apply_remote_delete (PullState   *state,
     return FALSE;
 
   base = effective_base (row, &open);
+  if (base == NULL && row->base == NULL
+      && (!read_sent_base (ctx, t->table->name, id, &base, error)
+          || !forget_sent (ctx->db, t->table->name, id, error)))
+    {
+      open_conflict_clear (&open);
+      return FALSE;
+    }
   if (g_str_equal (row->status, "synced") && open.id == 0)
     result = gp_merge_records (row->data, row->data, NULL);
   else
@@ -1498,7 +1554,7 @@ check_duplicate_numbers (PullState  *state,
 }
 
 static gboolean
-stash_orphan (Ctx         *ctx,
+stash_orphan (PullState   *state,
               TableCtx    *t,
               const char  *id,
               JsonObject  *canonical,
@@ -1507,7 +1563,53 @@ stash_orphan (Ctx         *ctx,
   g_autofree char *key = g_strconcat (META_ORPHAN_PREFIX, t->table->name, ":", id, NULL);
   g_autofree char *text = object_to_string (canonical);
 
-  return meta_set (ctx->db, key, text, error);
+  if (!meta_set (state->ctx.db, key, text, error))
+    return FALSE;
+  g_hash_table_add (state->stashed, g_steal_pointer (&key));
+  return TRUE;
+}
+
+/* A pulled record supersedes the copy of it that waits for its parent: that copy came with an
+ * earlier page (its parent changed while those pages were read), and the record may have
+ * changed on the server since. Applied after this newer version (retry_orphans() runs at the
+ * end of the page), the stale copy would put the old values back, with a base that keeps every
+ * later pull from correcting them. The newer version is applied or stashed in its place. */
+static gboolean
+drop_stashed_copy (PullState   *state,
+                   TableCtx    *t,
+                   const char  *id,
+                   GError     **error)
+{
+  g_autofree char *key = NULL;
+
+  if (g_hash_table_size (state->stashed) == 0)
+    return TRUE;
+  key = g_strconcat (META_ORPHAN_PREFIX, t->table->name, ":", id, NULL);
+  if (!g_hash_table_remove (state->stashed, key))
+    return TRUE;
+  return meta_set (state->ctx.db, key, NULL, error);
+}
+
+/* The keys of the children waiting for a parent, usually none. */
+static GHashTable *
+read_stashed (sqlite3  *db,
+              GError  **error)
+{
+  g_autoptr(GHashTable) stashed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt = prepare (db, "SELECT key FROM sync_meta WHERE key LIKE 'orphan:%'", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (stashed, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _gp_store_set_sqlite_error (error, db, rc, "read stashed records");
+      return NULL;
+    }
+  return g_steal_pointer (&stashed);
 }
 
 static gboolean
@@ -1522,7 +1624,7 @@ apply_or_stash (PullState   *state,
   /* A child whose parent has not arrived yet (a later page, or a server that orders
    * tables differently) waits in sync_meta: the foreign keys must hold at every commit. */
   if (!parents_present (ctx, t->table, record))
-    return stash_orphan (ctx, t, id, record, error);
+    return stash_orphan (state, t, id, record, error);
 
   if (!apply_remote_record (state, t, record, error))
     return FALSE;
@@ -1889,6 +1991,9 @@ apply_pulled (PullState   *state,
 {
   Ctx *ctx = &state->ctx;
 
+  if (!drop_stashed_copy (state, t, id, error))
+    return FALSE;
+
   if (!state->batching || !batchable (t->table, record))
     {
       g_autoptr(JsonObject) canonical = canonical_record (t->table, id, record);
@@ -1902,7 +2007,7 @@ apply_pulled (PullState   *state,
     {
       g_autoptr(JsonObject) canonical = canonical_record (t->table, id, record);
 
-      return stash_orphan (ctx, t, id, canonical, error);
+      return stash_orphan (state, t, id, canonical, error);
     }
 
   g_array_append_val (pending, ((Pending) { id, record }));
@@ -2019,6 +2124,9 @@ apply_pull_func (GpStoreTxn  *txn,
   if (!ctx_init (&state.ctx, txn, error))
     return FALSE;
   state.invoice_ids = g_ptr_array_new_with_free_func (g_free);
+  state.stashed = read_stashed (state.ctx.db, error);
+  if (state.stashed == NULL)
+    goto out;
 
   /* Creates and updates parents first, deletes children first. */
   for (guint i = 0; i < state.ctx.n_tables; i++)
@@ -2129,6 +2237,7 @@ invalid_ctx:
 out:
   ctx_clear (&state.ctx);
   g_clear_pointer (&state.invoice_ids, g_ptr_array_unref);
+  g_clear_pointer (&state.stashed, g_hash_table_unref);
   return ok;
 
 invalid:
@@ -2149,34 +2258,52 @@ typedef struct
  * time twice, a parent the server has never seen that waits for a decision (a duplicate
  * number), or a parent held back for one of those reasons further up. A row below such a parent would reach the server without it: an
  * orphan that other devices drop, and that stays on the server for good. */
-static void
-append_parent_held (GString       *where,
-                    const GpTable *table,
-                    const char    *alias,
-                    guint          depth)
-{
-  const GpColumn *ref;
-  const GpTable *parent;
-  g_autofree char *palias = NULL;
+static void append_parent_held (GString       *where,
+                                const GpTable *table,
+                                const char    *alias,
+                                guint          depth);
 
-  if (table->parent_column == NULL || depth > 8)
-    {
-      g_string_append (where, "0");
-      return;
-    }
-  ref = gp_schema_lookup_column (table, table->parent_column);
-  parent = gp_schema_lookup_table (ref->references);
-  palias = g_strdup_printf ("p%u", depth);
+/* Whether the row that @column of @alias (a row of @table) points at is held back, as SQL (see
+ * append_parent_held() for the reasons). */
+static void
+append_ref_held (GString        *where,
+                 const GpTable  *table,
+                 const GpColumn *column,
+                 const char     *alias,
+                 guint           depth)
+{
+  const GpTable *target = gp_schema_lookup_table (column->references);
+  g_autofree char *palias = g_strdup_printf ("p%u", depth);
+
   g_string_append_printf (where,
                           "EXISTS (SELECT 1 FROM \"%s\" %s WHERE %s.id = %s.\"%s\" AND ("
                           "EXISTS (SELECT 1 FROM conflicts c%u WHERE c%u.table_name = '%s' "
                           "AND c%u.record_id = %s.id AND c%u.resolved_at IS NULL "
                           "AND (c%u.kind IN ('remote-delete', 'local-delete', 'double-billed') "
                           "OR %s._status = 'created')) OR ",
-                          parent->name, palias, palias, alias, table->parent_column,
-                          depth, depth, parent->name, depth, palias, depth, depth, palias);
-  append_parent_held (where, parent, palias, depth + 1);
+                          target->name, palias, palias, alias, column->name,
+                          depth, depth, target->name, depth, palias, depth, depth, palias);
+  append_parent_held (where, target, palias, depth + 1);
   g_string_append (where, "))");
+}
+
+/* Whether the parent of @alias (a row of @table) is held back, as SQL: a parent whose
+ * deletion is in dispute (the server may no longer have it), an invoice held back for billing
+ * time twice, a parent the server has never seen that waits for a decision (a duplicate
+ * number), or a parent held back for one of those reasons further up. A row below such a parent would reach the server without it: an
+ * orphan that other devices drop, and that stays on the server for good. */
+static void
+append_parent_held (GString       *where,
+                    const GpTable *table,
+                    const char    *alias,
+                    guint          depth)
+{
+  if (table->parent_column == NULL || depth > 8)
+    {
+      g_string_append (where, "0");
+      return;
+    }
+  append_ref_held (where, table, gp_schema_lookup_column (table, table->parent_column), alias, depth);
 }
 
 static char *
@@ -2197,7 +2324,38 @@ pushable_where (const GpTable *table)
       g_string_append (where, " AND NOT ");
       append_parent_held (where, table, "t", 0);
     }
+  /* So does a record pointing elsewhere at a held row, such as time billed into an invoice
+   * held back as double-billed: pushed alone, it would reach the other devices pointing at a
+   * record they cannot have, and they would drop it. */
+  for (guint i = 0; i < table->n_columns; i++)
+    {
+      const GpColumn *column = &table->columns[i];
+
+      if (column->references == NULL || g_strcmp0 (column->name, table->parent_column) == 0)
+        continue;
+      g_string_append (where, " AND NOT ");
+      append_ref_held (where, table, column, "t", 0);
+    }
   return g_string_free (g_steal_pointer (&where), FALSE);
+}
+
+/* Remembers the version of a record the server has never acknowledged as it goes out (see
+ * read_sent_base()); a second, different version makes the memory useless. */
+static gboolean
+note_sent (sqlite3    *db,
+           PushEntry  *entry,
+           GError    **error)
+{
+  g_autofree char *key = g_strconcat (META_SENT_PREFIX, entry->table->name, ":", entry->id, NULL);
+  g_autofree char *stored = NULL;
+
+  if (!meta_get (db, key, &stored, error))
+    return FALSE;
+  if (stored == NULL)
+    return meta_set (db, key, entry->raw, error);
+  if (stored[0] != '\0' && strcmp (stored, entry->raw) != 0)
+    return meta_set (db, key, "", error);
+  return TRUE;
 }
 
 static gboolean
@@ -2300,6 +2458,14 @@ collect_func (GpStoreTxn  *txn,
     {
       _gp_store_txn_set_result (txn, NULL, NULL);
       return TRUE;
+    }
+
+  for (guint i = 0; i < batch->entries->len; i++)
+    {
+      PushEntry *entry = &g_array_index (batch->entries, PushEntry, i);
+
+      if (g_str_equal (entry->status, "created") && !note_sent (db, entry, error))
+        return FALSE;
     }
 
   {
@@ -2407,6 +2573,8 @@ mark_pushed_func (GpStoreTxn  *txn,
           rev = sqlite3_column_int64 (m->read_state, 1);
         }
       sqlite3_reset (m->read_state);
+      if (ok && !forget_sent (ctx.db, t->table->name, entry->id, error))
+        ok = FALSE;
       if (rc != SQLITE_ROW)
         {
           if (rc != SQLITE_DONE)
@@ -2756,9 +2924,17 @@ recreate_with_new_id (Ctx            *ctx,
           if (!write_resolved (ctx, t, existing, merged, error))
             return FALSE;
         }
-      else if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
-               || !add_history (ctx, row_table->name, new_id, NULL, data, "local", error))
-        return FALSE;
+      else
+        {
+          /* Another device restoring the same record makes the same id, so a server copy of
+           * it need not come from this device's push: never merge against what it pushed. */
+          g_autofree char *sent_key = g_strconcat (META_SENT_PREFIX, row_table->name, ":", new_id, NULL);
+
+          if (!write_row (ctx, t, TRUE, data, new_id, "created", "", NULL, error)
+              || !add_history (ctx, row_table->name, new_id, NULL, data, "local", error)
+              || !meta_set (ctx->db, sent_key, "", error))
+            return FALSE;
+        }
     }
 
   /* The old records go, children first; the ones that kept their id stay. */

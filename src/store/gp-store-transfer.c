@@ -1074,6 +1074,7 @@ restore_run (GpStoreTxn  *txn,
   if (!announce_all (txn, live, error))
     goto out;
   _gp_store_txn_refresh_counts (txn);
+  _gp_store_txn_replaced (txn);
   ok = TRUE;
 
 out:

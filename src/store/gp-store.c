@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gp-schema.h"
 #include "gp-store-private.h"
@@ -252,6 +253,7 @@ struct _GpStoreTxn
   /* table name (static, from the schema) -> GHashTable set of ids */
   GHashTable     *changes;
   gboolean        refresh_counts;
+  gboolean        replaced;      /* the whole file was replaced (a restore) */
   gpointer        result;
   GDestroyNotify  result_free;
 };
@@ -271,6 +273,7 @@ typedef struct
   gboolean   has_counts;
   guint      pending_count;
   guint      conflict_count;
+  gboolean   damage_cleared;
 } Delivery;
 
 typedef struct
@@ -308,6 +311,23 @@ struct _GpStore
   /* Store thread only */
   sqlite3      *db;
   int           wal_pages;      /* frames in the WAL since the last checkpoint request */
+  gboolean      opened;         /* the file was accepted: closing it cleanly may say so */
+  GHashTable   *statements;     /* SQL -> sqlite3_stmt, see _gp_store_txn_prepare_cached() */
+
+  /* Set on the store thread by an open that skipped the integrity check (the last close
+   * was clean), read on the main context once the open completed. */
+  gint          needs_check;    /* atomic */
+  /* Set by a failed integrity check (from its worker thread) and cleared by a restore
+   * (store thread); while set, the store thread refuses every write command. */
+  gint          damaged;        /* atomic */
+
+  /* Background integrity checks: closing stops them and waits until their connections
+   * are closed, so the store's own connection closes last (it then checkpoints and
+   * removes the WAL, which a clean close needs). */
+  GMutex        check_lock;
+  GCond         check_cond;
+  guint         checks_running; /* under check_lock */
+  GCancellable *check_cancellable;
 
   /* The checkpointer thread and its own connection (see CHECKPOINT_IDLE_USEC) */
   GThread      *ckpt_thread;
@@ -324,6 +344,7 @@ struct _GpStore
   /* Main context only */
   guint         pending_count;
   guint         conflict_count;
+  gboolean      damaged_shown;  /* the value of GpStore:damaged */
 };
 
 G_DEFINE_FINAL_TYPE (GpStore, gp_store, G_TYPE_OBJECT)
@@ -333,6 +354,7 @@ enum {
   PROP_PATH,
   PROP_PENDING_COUNT,
   PROP_CONFLICT_COUNT,
+  PROP_DAMAGED,
   N_PROPS,
 };
 
@@ -586,9 +608,21 @@ set_counts (GpStore *self,
 }
 
 static void
+set_damaged_shown (GpStore  *self,
+                   gboolean  damaged)
+{
+  if (self->damaged_shown == damaged)
+    return;
+  self->damaged_shown = damaged;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DAMAGED]);
+}
+
+static void
 apply_delivery (GpStore  *self,
                 Delivery *delivery)
 {
+  if (delivery->damage_cleared)
+    set_damaged_shown (self, FALSE);
   if (delivery->has_counts)
     set_counts (self, delivery->pending_count, delivery->conflict_count);
 
@@ -780,20 +814,77 @@ stop_checkpointer (GpStore *self)
   g_clear_pointer (&self->ckpt_thread, g_thread_join);
 }
 
+/* Clean closes. A close that checkpointed everything into the file and closed the last
+ * connection leaves PATH.clean with the file's size and modification time. The next open
+ * takes it away before anything is written; if it matches the file and there is no WAL,
+ * nothing has touched the file since, so the check at open can wait until the window is
+ * up (gp_store_check_integrity_async()). A crash, a kill or a power cut leaves no marker
+ * or a WAL, and the file is checked before it is used, as always. */
+static char *
+describe_file (const char *path)
+{
+  struct stat st;
+
+  if (stat (path, &st) != 0)
+    return NULL;
+  return g_strdup_printf ("gigpilot-clean-close %" G_GINT64_FORMAT " %" G_GINT64_FORMAT ".%09ld\n",
+                          (gint64)st.st_size, (gint64)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+}
+
+static void
+write_clean_marker (GpStore *self)
+{
+  g_autofree char *marker = g_strconcat (self->path, ".clean", NULL);
+  g_autofree char *wal = g_strconcat (self->path, "-wal", NULL);
+  g_autofree char *description = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_file_test (wal, G_FILE_TEST_EXISTS))
+    return;
+  description = describe_file (self->path);
+  if (description != NULL && !g_file_set_contents (marker, description, -1, &error))
+    g_debug ("Could not note the clean close of %s: %s", self->path, error->message);
+}
+
+/* Takes the marker away and tells whether it vouches for the file as it is now. */
+static gboolean
+take_clean_marker (GpStore *self)
+{
+  g_autofree char *marker = g_strconcat (self->path, ".clean", NULL);
+  g_autofree char *wal = g_strconcat (self->path, "-wal", NULL);
+  g_autofree char *noted = NULL;
+  g_autofree char *now = NULL;
+
+  if (!g_file_get_contents (marker, &noted, NULL, NULL))
+    return FALSE;
+  if (g_unlink (marker) != 0)
+    {
+      /* A marker that cannot go away would vouch for later, unclean closes. */
+      g_debug ("Could not remove %s: %s", marker, g_strerror (errno));
+      return FALSE;
+    }
+  now = describe_file (self->path);
+  return now != NULL && g_strcmp0 (noted, now) == 0 && !g_file_test (wal, G_FILE_TEST_EXISTS);
+}
+
 static void
 close_db (GpStore *self)
 {
   assert_store_thread (self);
 
   stop_checkpointer (self);
+  g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
       int rc = sqlite3_close (self->db);
 
       if (rc != SQLITE_OK)
         g_debug ("Closing %s: %s", self->path, sqlite3_errstr (rc));
+      else if (self->opened && !g_atomic_int_get (&self->damaged))
+        write_clean_marker (self);
       self->db = NULL;
     }
+  self->opened = FALSE;
 }
 
 static gboolean
@@ -860,17 +951,19 @@ migrate (GpStore  *self,
   return TRUE;
 }
 
+/* Runs @pragma (quick_check or integrity_check) on @db; FALSE with GP_STORE_ERROR_CORRUPT
+ * if it finds damage, with another error if it could not run. */
 static gboolean
-check_integrity (GpStore  *self,
-                 GError  **error)
+check_database (sqlite3     *db,
+                const char  *path,
+                const char  *pragma,
+                GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
   int rc;
   g_autofree char *problem = NULL;
 
-  assert_store_thread (self);
-
-  rc = sqlite3_prepare_v2 (self->db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
+  rc = sqlite3_prepare_v2 (db, pragma, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       rc = sqlite3_step (stmt);
@@ -887,10 +980,13 @@ check_integrity (GpStore  *self,
     {
       int primary = rc & 0xff;
 
-      problem = g_strdup (sqlite3_errmsg (self->db));
+      problem = g_strdup (sqlite3_errmsg (db));
       if (primary != SQLITE_CORRUPT && primary != SQLITE_NOTADB && primary != SQLITE_IOERR)
         {
-          _gp_store_set_sqlite_error (error, self->db, rc, "integrity check");
+          if (primary == SQLITE_INTERRUPT)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The integrity check was stopped."));
+          else
+            _gp_store_set_sqlite_error (error, db, rc, "integrity check");
           sqlite3_finalize (stmt);
           return FALSE;
         }
@@ -902,11 +998,20 @@ check_integrity (GpStore  *self,
       g_set_error (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT,
                    _("The database “%s” is damaged (%s). It can be moved aside so GigPilot can start "
                      "with an empty one."),
-                   self->path, problem);
+                   path, problem);
       return FALSE;
     }
 
   return TRUE;
+}
+
+static gboolean
+check_integrity (GpStore  *self,
+                 GError  **error)
+{
+  assert_store_thread (self);
+
+  return check_database (self->db, self->path, "PRAGMA quick_check(1)", error);
 }
 
 static gboolean
@@ -919,6 +1024,7 @@ open_db (GpStore  *self,
   gint64 app_id = 0;
   gint64 n_objects = 0;
   g_autoptr(GError) local_error = NULL;
+  gboolean clean;
   int rc;
 
   assert_store_thread (self);
@@ -926,6 +1032,7 @@ open_db (GpStore  *self,
   if (self->db != NULL)
     return count_pending (self->db, pending, conflicts, error);
 
+  clean = take_clean_marker (self);
   rc = sqlite3_open_v2 (self->path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
@@ -978,7 +1085,11 @@ open_db (GpStore  *self,
       return FALSE;
     }
 
-  if (version > 0 && !check_integrity (self, error))
+  /* After a clean close the file is as GigPilot left it: the full check runs once the
+   * window is up (gp_store_check_integrity_async()). */
+  if (version > 0 && clean)
+    g_atomic_int_set (&self->needs_check, 1);
+  else if (version > 0 && !check_integrity (self, error))
     {
       close_db (self);
       return FALSE;
@@ -1003,7 +1114,9 @@ open_db (GpStore  *self,
       return FALSE;
     }
 
-  g_debug ("Opened %s (database version %d)", self->path, GP_STORE_DB_VERSION);
+  self->opened = TRUE;
+  g_debug ("Opened %s (database version %d%s)", self->path, GP_STORE_DB_VERSION,
+           clean ? ", closed cleanly last time" : "");
   return TRUE;
 }
 
@@ -1132,6 +1245,16 @@ run_txn (GpStore *self,
       return;
     }
 
+  /* Writing into a damaged file can spread the damage: nothing is written until a backup
+   * is restored over it. */
+  if (write && g_atomic_int_get (&self->damaged))
+    {
+      g_task_return_new_error (command->task, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT,
+                               _("The database is damaged, so nothing more is saved. Restore a "
+                                 "backup to go on."));
+      return;
+    }
+
   txn.store = self;
   txn.db = self->db;
   txn.cancellable = g_task_get_cancellable (command->task);
@@ -1168,7 +1291,11 @@ run_txn (GpStore *self,
             g_debug ("Counting pending rows failed: %s", count_error->message);
         }
 
-      if (!delivery->has_counts && delivery->tables->len == 0)
+      /* A restored backup is a whole new file, checked before it was copied in. */
+      if (txn.replaced && g_atomic_int_compare_and_exchange (&self->damaged, 1, 0))
+        delivery->damage_cleared = TRUE;
+
+      if (!delivery->has_counts && delivery->tables->len == 0 && !delivery->damage_cleared)
         g_clear_pointer (&delivery, delivery_free);
 
       wrapped = g_new0 (Result, 1);
@@ -1319,6 +1446,15 @@ _gp_store_txn_set_result (GpStoreTxn     *txn,
 }
 
 void
+_gp_store_txn_replaced (GpStoreTxn *txn)
+{
+  g_assert (txn != NULL);
+  assert_store_thread (txn->store);
+
+  txn->replaced = TRUE;
+}
+
+void
 _gp_store_txn_refresh_counts (GpStoreTxn *txn)
 {
   g_assert (txn != NULL);
@@ -1356,6 +1492,45 @@ _gp_store_txn_prepare (GpStoreTxn  *txn,
       sqlite3_finalize (stmt);
       return NULL;
     }
+  return stmt;
+}
+
+/* Statements that run once per record of a long command (a record read by id, a
+ * record's lines) are prepared once and kept: preparing took more time than running them
+ * (the chasing ladder of 100k invoices prepares seven per invoice). */
+#define MAX_CACHED_STATEMENTS 64
+
+sqlite3_stmt *
+_gp_store_txn_prepare_cached (GpStoreTxn  *txn,
+                              const char  *sql,
+                              GError     **error)
+{
+  GHashTable *statements;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_assert (txn != NULL);
+  assert_store_thread (txn->store);
+
+  statements = txn->store->statements;
+  stmt = g_hash_table_lookup (statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (txn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _gp_store_set_sqlite_error (error, txn->db, rc, "prepare");
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  if (g_hash_table_size (statements) >= MAX_CACHED_STATEMENTS)
+    g_hash_table_remove_all (statements);
+  g_hash_table_insert (statements, g_strdup (sql), stmt);
   return stmt;
 }
 
@@ -1483,7 +1658,7 @@ _gp_store_txn_read_record (GpStoreTxn     *txn,
 
   sql = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?%s", _gp_store_table_select_list (table),
                          table->name, include_deleted ? "" : " AND _status != 'deleted'");
-  stmt = _gp_store_txn_prepare (txn, sql, error);
+  stmt = _gp_store_txn_prepare_cached (txn, sql, error);
   if (stmt == NULL)
     return NULL;
 
@@ -1497,7 +1672,7 @@ _gp_store_txn_read_record (GpStoreTxn     *txn,
   else
     _gp_store_set_sqlite_error (error, txn->db, rc, "read");
 
-  sqlite3_finalize (stmt);
+  sqlite3_reset (stmt);
   return record;
 }
 
@@ -1679,6 +1854,180 @@ gp_store_get_conflict_count (GpStore *self)
 }
 
 /**
+ * gp_store_get_needs_check:
+ * @self: a #GpStore
+ *
+ * Whether the open left the integrity check out because the file was closed cleanly and is
+ * unchanged since; the caller should run gp_store_check_integrity_async() once the user
+ * sees the window. After an unclean close the open checks the file itself.
+ *
+ * Returns: whether the file still needs its integrity check
+ */
+gboolean
+gp_store_get_needs_check (GpStore *self)
+{
+  g_return_val_if_fail (GP_IS_STORE (self), FALSE);
+
+  return g_atomic_int_get (&self->needs_check) != 0;
+}
+
+/**
+ * gp_store_get_damaged:
+ * @self: a #GpStore
+ *
+ * Returns: whether an integrity check found the file damaged; until a backup is restored,
+ *   every write command fails with %GP_STORE_ERROR_CORRUPT
+ */
+gboolean
+gp_store_get_damaged (GpStore *self)
+{
+  g_return_val_if_fail (GP_IS_STORE (self), FALSE);
+
+  return self->damaged_shown;
+}
+
+static gboolean
+show_damage_cb (gpointer user_data)
+{
+  GpStore *self = user_data;
+
+  set_damaged_shown (self, g_atomic_int_get (&self->damaged) != 0);
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  GpStore      *store;
+  GCancellable *cancellable;
+} CheckProgress;
+
+static int
+check_progress_cb (void *user_data)
+{
+  CheckProgress *progress = user_data;
+
+  return (g_cancellable_is_cancelled (progress->cancellable) ||
+          g_cancellable_is_cancelled (progress->store->check_cancellable)) ? 1 : 0;
+}
+
+static void
+check_finished (GpStore *self)
+{
+  g_mutex_lock (&self->check_lock);
+  self->checks_running--;
+  g_cond_broadcast (&self->check_cond);
+  g_mutex_unlock (&self->check_lock);
+}
+
+/* A worker thread with a read-only connection of its own: WAL readers never wait for the
+ * store thread's writers nor hold them up, so the list loads and edits go on meanwhile. */
+static void
+check_integrity_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  GpStore *self = source_object;
+  const char *path = task_data;
+  g_autoptr(GError) error = NULL;
+  CheckProgress progress = { self, cancellable };
+  sqlite3 *db = NULL;
+  int rc;
+
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    _gp_store_set_sqlite_error (&error, db, rc, "integrity check");
+  else
+    {
+      sqlite3_extended_result_codes (db, TRUE);
+      sqlite3_busy_timeout (db, 5000);
+      sqlite3_progress_handler (db, 10000, check_progress_cb, &progress);
+      if (!check_database (db, path, "PRAGMA integrity_check(1)", &error) &&
+          g_error_matches (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT))
+        {
+          GSource *source = g_idle_source_new ();
+
+          /* Stop writes at once; the property follows on the main context. */
+          g_atomic_int_set (&self->damaged, 1);
+          g_source_set_callback (source, show_damage_cb, g_object_ref (self), g_object_unref);
+          g_source_set_static_name (source, "[gigpilot] store damaged");
+          g_source_attach (source, self->context);
+          g_source_unref (source);
+        }
+    }
+  sqlite3_close (db);
+  check_finished (self);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_atomic_int_set (&self->needs_check, 0);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * gp_store_check_integrity_async:
+ * @self: an open #GpStore
+ * @cancellable: (nullable): a #GCancellable, which stops the check too
+ * @callback: called when the check is done
+ * @user_data: data for @callback
+ *
+ * Runs SQLite's full `PRAGMA integrity_check` on a connection of its own in a worker
+ * thread, without holding up the store's commands. If the file is damaged the check fails
+ * with %GP_STORE_ERROR_CORRUPT, #GpStore:damaged becomes %TRUE and the store refuses every
+ * write from then on (a restored backup lifts that), so nothing adds to the damage.
+ */
+void
+gp_store_check_integrity_async (GpStore             *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (GP_IS_STORE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gp_store_check_integrity_async);
+  g_task_set_name (task, "[gigpilot] integrity check");
+
+  if (self->queue == NULL)
+    {
+      g_task_return_new_error (task, GP_STORE_ERROR, GP_STORE_ERROR_CLOSED,
+                               _("The database is closed."));
+      return;
+    }
+
+  g_mutex_lock (&self->check_lock);
+  self->checks_running++;
+  g_mutex_unlock (&self->check_lock);
+  g_task_set_task_data (task, g_strdup (self->path), g_free);
+  g_task_run_in_thread (task, check_integrity_thread);
+}
+
+/**
+ * gp_store_check_integrity_finish:
+ * @self: a #GpStore
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: whether the file passed the check
+ */
+gboolean
+gp_store_check_integrity_finish (GpStore       *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (GP_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_check_integrity_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
  * gp_store_open_async:
  * @self: a #GpStore
  * @cancellable: (nullable): a #GCancellable
@@ -1794,6 +2143,12 @@ gp_store_close (GpStore *self)
   if (self->queue == NULL)
     return;
 
+  g_cancellable_cancel (self->check_cancellable);
+  g_mutex_lock (&self->check_lock);
+  while (self->checks_running > 0)
+    g_cond_wait (&self->check_cond, &self->check_lock);
+  g_mutex_unlock (&self->check_lock);
+
   if (self->thread != NULL)
     {
       command = g_new0 (Command, 1);
@@ -1882,6 +2237,10 @@ gp_store_finalize (GObject *object)
   g_mutex_clear (&self->ckpt_lock);
   g_cond_clear (&self->ckpt_cond);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_object (&self->check_cancellable);
+  g_mutex_clear (&self->check_lock);
+  g_cond_clear (&self->check_cond);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (gp_store_parent_class)->finalize (object);
@@ -1905,6 +2264,9 @@ gp_store_get_property (GObject    *object,
       break;
     case PROP_CONFLICT_COUNT:
       g_value_set_uint (value, self->conflict_count);
+      break;
+    case PROP_DAMAGED:
+      g_value_set_boolean (value, self->damaged_shown);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1966,6 +2328,16 @@ gp_store_class_init (GpStoreClass *klass)
     g_param_spec_uint ("conflict-count", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GpStore:damaged:
+   *
+   * Whether an integrity check found the file damaged (see
+   * gp_store_check_integrity_async()); writes are refused while it is set.
+   */
+  properties[PROP_DAMAGED] =
+    g_param_spec_boolean ("damaged", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1991,4 +2363,9 @@ gp_store_init (GpStore *self)
   g_queue_init (&self->completions);
   g_mutex_init (&self->ckpt_lock);
   g_cond_init (&self->ckpt_cond);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify)sqlite3_finalize);
+  g_mutex_init (&self->check_lock);
+  g_cond_init (&self->check_cond);
+  self->check_cancellable = g_cancellable_new ();
 }

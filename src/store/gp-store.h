@@ -58,6 +58,8 @@ GpStore    *gp_store_new                (const char          *path) G_GNUC_WARN_
 const char *gp_store_get_path           (GpStore             *self);
 guint       gp_store_get_pending_count  (GpStore             *self);
 guint       gp_store_get_conflict_count (GpStore             *self);
+gboolean    gp_store_get_needs_check    (GpStore             *self);
+gboolean    gp_store_get_damaged        (GpStore             *self);
 
 void        gp_store_open_async         (GpStore             *self,
                                          GCancellable        *cancellable,
@@ -69,6 +71,13 @@ gboolean    gp_store_open_finish        (GpStore             *self,
 gboolean    gp_store_open_sync          (GpStore             *self,
                                          GCancellable        *cancellable,
                                          GError             **error);
+void        gp_store_check_integrity_async  (GpStore             *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean    gp_store_check_integrity_finish (GpStore             *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
 void        gp_store_close              (GpStore             *self);
 gboolean    gp_store_move_aside         (const char          *path,
                                          GError             **error);

@@ -9,8 +9,10 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "gp-account.h"
@@ -36,6 +38,9 @@ struct _GpApplication
   GSettings *settings;
   GCancellable *cancellable;
 
+  guint sigterm_source;
+  guint sigint_source;
+
   guint store_ready : 1;
   guint activate_pending : 1;
 };
@@ -47,21 +52,44 @@ static void load_account (GpApplication *self);
 static void create_sync_client (GpApplication *self);
 static void update_signed_in (GpApplication *self);
 
-/* For build-aux/bench (GIGPILOT_BENCH_FIRST_FRAME set): the monotonic time of the main
- * window's first painted frame, on stderr. */
+static void
+integrity_checked_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A damaged file shows itself through GpStore:damaged, which the window shows. */
+  if (!gp_store_check_integrity_finish (GP_STORE (object), result, &error))
+    g_debug ("Integrity check of the database: %s", error->message);
+  else
+    g_debug ("Integrity check of the database: no damage found");
+}
+
+/* The main window's first painted frame: the database was opened without its integrity
+ * check (the last close was clean), so the full check runs now, beside the window. For
+ * build-aux/bench (GIGPILOT_BENCH_FIRST_FRAME set) the frame's monotonic time goes to
+ * stderr. */
 static void
 first_frame_painted_cb (GdkFrameClock *clock,
                         gpointer       user_data)
 {
-  g_printerr ("first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  GpApplication *self = GP_APPLICATION (user_data);
+
+  if (g_getenv ("GIGPILOT_BENCH_FIRST_FRAME") != NULL)
+    g_printerr ("first-frame %" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
   g_signal_handlers_disconnect_by_func (clock, first_frame_painted_cb, user_data);
+
+  if (self->store != NULL && gp_store_get_needs_check (self->store))
+    gp_store_check_integrity_async (self->store, self->cancellable, integrity_checked_cb, NULL);
 }
 
 static void
-window_realized_cb (GtkWidget *window)
+window_realized_cb (GtkWidget     *window,
+                    GpApplication *self)
 {
-  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint",
-                    G_CALLBACK (first_frame_painted_cb), NULL);
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (first_frame_painted_cb), self, 0);
 }
 
 static void
@@ -77,18 +105,15 @@ present_main_window (GpApplication *self)
         break;
       }
 
-  if (window == NULL)
-    window = GTK_WINDOW (gp_window_new (self));
-
-  gtk_window_present (window);
-
-  if (g_getenv ("GIGPILOT_BENCH_FIRST_FRAME") != NULL)
+  if (window != NULL)
     {
-      if (gtk_widget_get_realized (GTK_WIDGET (window)))
-        window_realized_cb (GTK_WIDGET (window));
-      else
-        g_signal_connect (window, "realize", G_CALLBACK (window_realized_cb), NULL);
+      gtk_window_present (window);
+      return;
     }
+
+  window = GTK_WINDOW (gp_window_new (self));
+  g_signal_connect_object (window, "realize", G_CALLBACK (window_realized_cb), self, 0);
+  gp_window_present_when_ready (GP_WINDOW (window));
 }
 
 static void
@@ -317,6 +342,19 @@ static const GActionEntry app_actions[] = {
   { "quit", quit_action },
 };
 
+/* SIGTERM (a session ending, a service manager) and SIGINT ask GigPilot to stop: it quits
+ * the usual way, so the store commits what is queued, checkpoints and closes cleanly, and
+ * the next start need not check the file before showing the window. */
+static gboolean
+terminate_cb (gpointer user_data)
+{
+  GpApplication *self = user_data;
+
+  g_debug ("Asked to terminate: quitting");
+  g_application_quit (G_APPLICATION (self));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 gp_application_startup (GApplication *app)
 {
@@ -327,6 +365,8 @@ gp_application_startup (GApplication *app)
   G_APPLICATION_CLASS (gp_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  self->sigterm_source = g_unix_signal_add (SIGTERM, terminate_cb, self);
+  self->sigint_source = g_unix_signal_add (SIGINT, terminate_cb, self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
 
   if (self->database_path == NULL)
@@ -347,10 +387,19 @@ static void
 gp_application_shutdown (GApplication *app)
 {
   GpApplication *self = GP_APPLICATION (app);
+  GList *windows;
 
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   if (self->sync_client != NULL)
     gp_sync_client_stop (self->sync_client);
+  /* Windows cancel what their pages asked of the store (a list page, the chasing ladder),
+   * so closing runs only the writes still queued, not reads nobody will see. */
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+  g_list_free (windows);
   if (self->store != NULL)
     gp_store_close (self->store);
 

@@ -46,6 +46,7 @@ struct _GpChasingPage
   GPtrArray *items;
   guint reload_idle;
   guint day_timer;
+  guint start_idle;
   guint n_due;
   gboolean loading;
 };
@@ -224,6 +225,24 @@ create_row (GpChasingPage *self,
   return GTK_WIDGET (row);
 }
 
+#define MAX_ROWS 100
+
+static GtkWidget *
+create_more_row (guint n_more)
+{
+  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+  g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                         "%u more invoice, less overdue than these",
+                                                         "%u more invoices, less overdue than these",
+                                                         n_more),
+                                            n_more);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_add_css_class (GTK_WIDGET (row), "dim-label");
+  return GTK_WIDGET (row);
+}
+
 static void
 notify_due (GpChasingPage *self,
             const char    *today)
@@ -276,17 +295,24 @@ chasing_loaded_cb (GObject      *object,
 
       if (status->state < GP_CHASING_OVERDUE || status->state > GP_CHASING_PAUSED)
         continue;
+      /* Rows are widgets built on the main thread: a ladder of thousands (100k invoices)
+       * would hold it for many seconds, so each group shows the longest overdue first, up
+       * to MAX_ROWS, and says how many more there are. */
       if (status->step_due)
         {
-          gtk_list_box_append (self->due_list, create_row (self, item));
-          n_due++;
+          if (n_due++ < MAX_ROWS)
+            gtk_list_box_append (self->due_list, create_row (self, item));
         }
       else
         {
-          gtk_list_box_append (self->waiting_list, create_row (self, item));
-          n_waiting++;
+          if (n_waiting++ < MAX_ROWS)
+            gtk_list_box_append (self->waiting_list, create_row (self, item));
         }
     }
+  if (n_due > MAX_ROWS)
+    gtk_list_box_append (self->due_list, create_more_row (n_due - MAX_ROWS));
+  if (n_waiting > MAX_ROWS)
+    gtk_list_box_append (self->waiting_list, create_more_row (n_waiting - MAX_ROWS));
 
   gtk_widget_set_visible (GTK_WIDGET (self->due_group), n_due > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->waiting_group), n_waiting > 0);
@@ -388,6 +414,16 @@ run_daily_jobs (GpChasingPage *self)
 }
 
 static gboolean
+start_cb (gpointer user_data)
+{
+  GpChasingPage *self = user_data;
+
+  self->start_idle = 0;
+  run_daily_jobs (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 day_timer_cb (gpointer user_data)
 {
   GpChasingPage *self = user_data;
@@ -406,6 +442,7 @@ gp_chasing_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->reload_idle, g_source_remove);
   g_clear_handle_id (&self->day_timer, g_source_remove);
+  g_clear_handle_id (&self->start_idle, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_CHASING_PAGE);
 
@@ -446,6 +483,20 @@ gp_chasing_page_get_property (GObject    *object,
     }
 }
 
+/* A window that closes drops the page, but a ladder still being read holds a reference to
+ * it, so dispose would come only after seconds of work nobody will see: stop it now. */
+static void
+gp_chasing_page_unroot (GtkWidget *widget)
+{
+  GpChasingPage *self = GP_CHASING_PAGE (widget);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  GTK_WIDGET_CLASS (gp_chasing_page_parent_class)->unroot (widget);
+}
+
 static void
 gp_chasing_page_class_init (GpChasingPageClass *klass)
 {
@@ -453,6 +504,7 @@ gp_chasing_page_class_init (GpChasingPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = gp_chasing_page_dispose;
+  widget_class->unroot = gp_chasing_page_unroot;
   object_class->finalize = gp_chasing_page_finalize;
   object_class->get_property = gp_chasing_page_get_property;
 
@@ -507,7 +559,9 @@ gp_chasing_page_new (GpStore   *store,
   g_set_object (&self->settings, settings);
   if (store != NULL)
     g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
-  run_daily_jobs (self);
+  /* The ladder reads every sent invoice: it waits until the window has shown and the
+   * lists have asked for their first rows, so the store thread serves those first. */
+  self->start_idle = g_idle_add_full (G_PRIORITY_LOW, start_cb, self, NULL);
   self->day_timer = g_timeout_add_seconds (DAY_CHECK_SECONDS, day_timer_cb, self);
   return self;
 }
@@ -528,6 +582,7 @@ gp_chasing_page_set_today (GpChasingPage *self,
 
   g_free (self->today_override);
   self->today_override = g_strdup (today);
+  g_clear_handle_id (&self->start_idle, g_source_remove);
   run_daily_jobs (self);
 }
 

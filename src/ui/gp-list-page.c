@@ -14,11 +14,12 @@
 
 #include "gp-list-page.h"
 #include "gp-money.h"
-#include "gp-record-list.h"
+#include "gp-paged-list.h"
 #include "gp-ui-util.h"
 
-/* One page of the main window: a GtkColumnView over a GpRecordList of one table. Sorting
- * and filtering run in SQLite (gp_record_list_set_sort/set_filter_text): the column
+/* One page of the main window: a GtkColumnView over a GpPagedList of one table, which
+ * reads only the rows shown (a page at a time, placeholders until they are in). Sorting
+ * and filtering run in SQLite (gp_paged_list_set_sort/set_filter_text): the column
  * headers' sorters are never used to sort anything, they only tell us which header the
  * user clicked, so 100k rows never pass through a GtkSortListModel. */
 
@@ -78,7 +79,7 @@ struct _GpListPage
   /* Owned */
   char *table;
   GpStore *store;
-  GpRecordList *records;
+  GpPagedList *records;
   GtkSingleSelection *selection;
   GHashTable *client_names;
   GObject *probe_a;
@@ -121,7 +122,9 @@ update_visible_child (GpListPage *self)
   guint n = self->selection ? g_list_model_get_n_items (G_LIST_MODEL (self->selection)) : 0;
   const char *name;
 
-  if (n > 0)
+  /* While the first count is on its way, an empty list, not "No Invoices Yet". */
+  if (n > 0 || (self->records != NULL && gp_paged_list_get_loading (self->records) &&
+                (text == NULL || text[0] == '\0')))
     name = "list";
   else if (text != NULL && text[0] != '\0')
     name = "no-results";
@@ -143,7 +146,7 @@ search_changed_cb (GpListPage *self)
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
   if (self->records != NULL)
-    gp_record_list_set_filter_text (self->records, text[0] ? text : NULL);
+    gp_paged_list_set_filter_text (self->records, text[0] ? text : NULL);
   update_visible_child (self);
 }
 
@@ -160,7 +163,7 @@ activate_cb (GpListPage *self,
 {
   g_autoptr(GpRecord) record = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
 
-  if (record != NULL)
+  if (record != NULL && !gp_paged_list_is_placeholder (self->records, record))
     g_signal_emit (self, signals[SIGNAL_RECORD_ACTIVATED], 0, record);
 }
 
@@ -233,7 +236,7 @@ request_total (GpListPage *self,
   if (self->store == NULL || g_hash_table_contains (self->totals_pending, invoice_id))
     return "";
 
-  invoice = gp_record_list_lookup (self->records, invoice_id);
+  invoice = gp_paged_list_lookup (self->records, invoice_id);
   request = g_new0 (TotalRequest, 1);
   request->self = g_object_ref (self);
   request->invoice_id = g_strdup (invoice_id);
@@ -349,6 +352,13 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       break;
 
     case COLUMN_TOTAL:
+      /* A row still being read has no total to ask for yet. */
+      if (gp_paged_list_is_placeholder (self->records, record))
+        {
+          g_object_set_data (G_OBJECT (label), "gp-invoice-id", NULL);
+          g_hash_table_remove (self->total_labels, label);
+          break;
+        }
       g_object_set_data_full (G_OBJECT (label), "gp-invoice-id",
                               g_strdup (gp_record_get_id (record)), g_free);
       g_hash_table_add (self->total_labels, label);
@@ -404,11 +414,11 @@ static void
 apply_default_sort (GpListPage *self)
 {
   if (strcmp (self->table, "invoices") == 0)
-    gp_record_list_set_sort (self->records, "number", TRUE);
+    gp_paged_list_set_sort (self->records, "number", TRUE);
   else if (strcmp (self->table, "tickets") == 0)
-    gp_record_list_set_sort (self->records, "created_at", TRUE);
+    gp_paged_list_set_sort (self->records, "created_at", TRUE);
   else
-    gp_record_list_set_sort (self->records, "name", FALSE);
+    gp_paged_list_set_sort (self->records, "name", FALSE);
 }
 
 static void
@@ -424,7 +434,7 @@ sorter_changed_cb (GpListPage *self)
   order = gtk_sorter_compare (sorter, self->probe_a, self->probe_b);
 
   if (self->probed != NULL && order != GTK_ORDERING_EQUAL)
-    gp_record_list_set_sort (self->records, self->probed->column, order == GTK_ORDERING_LARGER);
+    gp_paged_list_set_sort (self->records, self->probed->column, order == GTK_ORDERING_LARGER);
   else
     apply_default_sort (self);
 
@@ -500,8 +510,10 @@ gp_list_page_constructed (GObject *object)
 
   if (self->store != NULL)
     {
-      self->records = gp_record_list_new (self->store, self->table);
+      self->records = gp_paged_list_new (self->store, self->table);
       apply_default_sort (self);
+      g_signal_connect_object (self->records, "notify::loading",
+                               G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
       self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->records)));
       gtk_single_selection_set_autoselect (self->selection, TRUE);
       g_signal_connect_object (self->selection, "items-changed",
@@ -686,7 +698,9 @@ gp_list_page_dup_selected (GpListPage *self)
     return NULL;
 
   item = gtk_single_selection_get_selected_item (self->selection);
-  return item ? g_object_ref (item) : NULL;
+  if (item == NULL || gp_paged_list_is_placeholder (self->records, item))
+    return NULL;
+  return g_object_ref (item);
 }
 
 void

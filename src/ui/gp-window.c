@@ -18,6 +18,7 @@
 #include "gp-editor.h"
 #include "gp-invoice-editor.h"
 #include "gp-list-page.h"
+#include "gp-paged-list.h"
 #include "gp-chasing-page.h"
 #include "gp-preferences-window.h"
 #include "gp-record-list.h"
@@ -34,6 +35,7 @@ struct _GpWindow
   GtkButton *back_button;
   GtkLabel *conflicts_badge;
   GtkListBoxRow *conflicts_row;
+  GtkRevealer *damaged_revealer;
   AdwLeaflet *leaflet;
   GtkLabel *offline_label;
   GtkRevealer *offline_revealer;
@@ -56,6 +58,8 @@ struct _GpWindow
   AdwToast *conflicts_toast;
   guint known_conflicts;
   guint new_conflicts;
+  guint ready_timeout;
+  gulong ready_handler;
 
   /* Borrowed: children of pages */
   GpListPage *invoices_page;
@@ -76,6 +80,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static GtkWidget *ensure_page (GpWindow   *self,
+                               const char *name);
 
 static GpListPage *
 get_current_list_page (GpWindow *self)
@@ -122,6 +129,52 @@ update_conflicts_badge (GpWindow *self)
 }
 
 static void
+damaged_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     GpWindow         *self)
+{
+  if (g_strcmp0 (response, "restore") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.restore-backup", NULL);
+}
+
+/* A failed integrity check (after the window came up) stops every write; say so at once
+ * in a dialog, and keep a banner with the way out for as long as it lasts. */
+static void
+damaged_changed_cb (GpWindow *self)
+{
+  gboolean damaged = self->store != NULL && gp_store_get_damaged (self->store);
+  AdwMessageDialog *dialog;
+
+  gtk_revealer_set_reveal_child (self->damaged_revealer, damaged);
+  if (!damaged)
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Database Damaged"),
+    _("A check of GigPilot’s database found damage. Nothing more is saved, so the damage cannot "
+      "spread. Restore your latest backup to go on; changes that were synced come back from the "
+      "server with the next sync.")));
+  adw_message_dialog_add_responses (dialog, "close", _("_Not Now"), "restore", _("_Restore from Backup…"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "restore", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "restore");
+  adw_message_dialog_set_close_response (dialog, "close");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (damaged_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+restore_backup_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  GpWindow *self = GP_WINDOW (widget);
+
+  /* The dashboard's restore asks for the file and confirms. */
+  ensure_page (self, "dashboard");
+  gp_window_show_page (self, "dashboard");
+  gtk_widget_activate_action (GTK_WIDGET (self->dashboard_page), "dashboard.restore", NULL);
+}
+
+static void
 rebuild_client_names (GpWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->clients));
@@ -155,6 +208,7 @@ sidebar_row_selected_cb (GpWindow      *self,
     return;
 
   name = gtk_widget_get_name (GTK_WIDGET (row));
+  ensure_page (self, name);
   gtk_stack_set_visible_child_name (self->pages, name);
   page = gtk_stack_get_page (self->pages, gtk_stack_get_visible_child (self->pages));
   adw_window_title_set_title (self->window_title, gtk_stack_page_get_title (page));
@@ -518,6 +572,37 @@ add_list_page (GpWindow   *self,
   return page;
 }
 
+/* The pages behind the sidebar other than the first are built when first shown: each
+ * reads from the store as it is created (the dashboard's report walks every invoice and
+ * its lines), and none of that should come between starting GigPilot and its window.
+ * "Needs Chasing" is built at once: its sidebar row shows how many invoices wait. */
+static GtkWidget *
+ensure_page (GpWindow   *self,
+             const char *name)
+{
+  GtkWidget *child = gtk_stack_get_child_by_name (self->pages, name);
+
+  if (child != NULL)
+    return child;
+
+  if (g_strcmp0 (name, "clients") == 0)
+    self->clients_page = add_list_page (self, "clients", _("Clients"));
+  else if (g_strcmp0 (name, "tickets") == 0)
+    self->tickets_page = add_list_page (self, "tickets", _("Tickets"));
+  else if (g_strcmp0 (name, "dashboard") == 0)
+    {
+      self->dashboard_page = gp_dashboard_page_new (self->store);
+      gtk_stack_add_titled (self->pages, GTK_WIDGET (self->dashboard_page), "dashboard", _("Dashboard"));
+    }
+  else if (g_strcmp0 (name, "conflicts") == 0)
+    {
+      self->conflicts_page = gp_conflicts_page_new (self->store);
+      gtk_stack_add_titled (self->pages, GTK_WIDGET (self->conflicts_page), "conflicts", _("Conflicts"));
+    }
+
+  return gtk_stack_get_child_by_name (self->pages, name);
+}
+
 static void
 gp_window_constructed (GObject *object)
 {
@@ -535,17 +620,13 @@ gp_window_constructed (GObject *object)
                                G_CALLBACK (update_offline_banner), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->store, "notify::conflict-count",
                                G_CALLBACK (conflict_count_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->store, "notify::damaged",
+                               G_CALLBACK (damaged_changed_cb), self, G_CONNECT_SWAPPED);
       self->known_conflicts = _gp_ui_get_uint_property (G_OBJECT (self->store), "conflict-count");
     }
 
   self->invoices_page = add_list_page (self, "invoices", _("Invoices"));
-  self->clients_page = add_list_page (self, "clients", _("Clients"));
-  self->tickets_page = add_list_page (self, "tickets", _("Tickets"));
-  self->dashboard_page = gp_dashboard_page_new (self->store);
-  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->dashboard_page), "dashboard", _("Dashboard"));
   gp_timer_indicator_set_store (self->timer_indicator, self->store);
-  self->conflicts_page = gp_conflicts_page_new (self->store);
-  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->conflicts_page), "conflicts", _("Conflicts"));
   /* Getting paid: "Needs Chasing", second in the sidebar, after Invoices. */
   self->chasing_page = gp_chasing_page_new (self->store, self->settings);
   gtk_stack_add_titled (self->pages, GTK_WIDGET (self->chasing_page), "chasing", _("Needs Chasing"));
@@ -562,6 +643,8 @@ gp_window_constructed (GObject *object)
   gtk_list_box_select_row (self->sidebar_list, GTK_LIST_BOX_ROW (gtk_widget_get_first_child (GTK_WIDGET (self->sidebar_list))));
   update_offline_banner (self);
   update_conflicts_badge (self);
+  if (self->store != NULL && gp_store_get_damaged (self->store))
+    damaged_changed_cb (self);
 }
 
 static void
@@ -570,6 +653,9 @@ gp_window_dispose (GObject *object)
   GpWindow *self = GP_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->ready_timeout, g_source_remove);
+  if (self->ready_handler != 0 && self->invoices_page != NULL)
+    g_clear_signal_handler (&self->ready_handler, gp_list_page_get_model (self->invoices_page));
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_WINDOW);
 
@@ -658,6 +744,7 @@ gp_window_class_init (GpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GpWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, conflicts_badge);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, conflicts_row);
+  gtk_widget_class_bind_template_child (widget_class, GpWindow, damaged_revealer);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, GpWindow, offline_revealer);
@@ -688,6 +775,7 @@ gp_window_class_init (GpWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_install_action (widget_class, "win.about", NULL, about_action);
   gtk_widget_class_install_action (widget_class, "win.show-conflicts", NULL, show_conflicts_action);
+  gtk_widget_class_install_action (widget_class, "win.restore-backup", NULL, restore_backup_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK, "app.quit", NULL);
 
   g_type_ensure (GP_TYPE_SYNC_INDICATOR);
@@ -750,6 +838,65 @@ gp_window_show_page (GpWindow   *self,
           break;
         }
     }
+}
+
+/* How long a new window waits for its first rows before it shows without them. */
+#define READY_TIMEOUT_MS 250
+
+static void
+present_now (GpWindow *self)
+{
+  g_clear_handle_id (&self->ready_timeout, g_source_remove);
+  if (self->ready_handler != 0)
+    g_clear_signal_handler (&self->ready_handler, gp_list_page_get_model (self->invoices_page));
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+static void
+first_rows_loaded_cb (GpWindow *self)
+{
+  if (!gp_paged_list_get_loading (GP_PAGED_LIST (gp_list_page_get_model (self->invoices_page))))
+    present_now (self);
+}
+
+static gboolean
+ready_timeout_cb (gpointer user_data)
+{
+  GpWindow *self = user_data;
+
+  self->ready_timeout = 0;
+  present_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * gp_window_present_when_ready:
+ * @self: a new #GpWindow
+ *
+ * Presents the window once the invoice list has its count and first rows (a few
+ * milliseconds on the store thread, read while the window was being built), so its
+ * first frame shows them instead of an empty list; after READY_TIMEOUT_MS it shows
+ * regardless.
+ */
+void
+gp_window_present_when_ready (GpWindow *self)
+{
+  GListModel *model;
+
+  g_return_if_fail (GP_IS_WINDOW (self));
+
+  model = gp_list_page_get_model (self->invoices_page);
+  if (model == NULL || !gp_paged_list_get_loading (GP_PAGED_LIST (model)))
+    {
+      gtk_window_present (GTK_WINDOW (self));
+      return;
+    }
+
+  if (self->ready_handler == 0)
+    self->ready_handler = g_signal_connect_swapped (model, "notify::loading",
+                                                    G_CALLBACK (first_rows_loaded_cb), self);
+  if (self->ready_timeout == 0)
+    self->ready_timeout = g_timeout_add (READY_TIMEOUT_MS, ready_timeout_cb, self);
 }
 
 void

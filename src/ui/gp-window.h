@@ -22,5 +22,6 @@ void      gp_window_show_page  (GpWindow      *self,
                                 const char    *name);
 void      gp_window_add_toast  (GpWindow      *self,
                                 AdwToast      *toast);
+void      gp_window_present_when_ready (GpWindow *self);
 
 G_END_DECLS

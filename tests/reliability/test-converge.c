@@ -1159,6 +1159,10 @@ device_clear (Device *device)
   if (device->store != NULL)
     {
       gp_store_close (device->store);
+      /* Results of the last commands (and their "changed" emissions) wait in this thread's
+       * main context, each holding the store: hand them out before the last reference goes. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
       g_assert_finalize_object (device->store);
       device->store = NULL;
     }

@@ -1475,6 +1475,63 @@ test_sync_monotonic (void)
     }
 }
 
+/* Two devices polling one account: each device's pull moves the clock, yet the other
+ * device's next poll still finds nothing new and gets its own timestamp back; a write
+ * or a deletion by one device reaches the other's next poll. */
+static void
+test_sync_two_devices (void)
+{
+  g_autoptr(Account) a = new_account (shared);
+  g_autoptr(Resp) first_a = pull_ok (shared, a, 0);
+  g_autoptr(Resp) first_b = pull_ok (shared, a, 0);
+  gint64 ta = timestamp_of (first_a), tb = timestamp_of (first_b);
+  g_autofree char *body = client_json ("twoDevAAAAAAAAAA", "from B", "created");
+
+  g_assert_cmpint (tb, >, ta);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(Resp) poll_a = pull_ok (shared, a, ta);
+      g_autoptr(Resp) poll_b = pull_ok (shared, a, tb);
+
+      g_assert_cmpuint (json_object_get_size (json_object_get_object_member (obj (poll_a), "changes")), ==, 0);
+      g_assert_cmpint (timestamp_of (poll_a), ==, ta);
+      g_assert_cmpint (timestamp_of (poll_b), ==, tb);
+    }
+
+  /* A timestamp this server never issued (in the future) is not echoed. */
+  {
+    g_autoptr(Resp) future = pull_ok (shared, a, tb + G_GINT64_CONSTANT (1000000000));
+
+    g_assert_cmpint (timestamp_of (future), !=, tb + G_GINT64_CONSTANT (1000000000));
+  }
+
+  push_ok (shared, a, tb, body);
+  {
+    g_autoptr(Resp) poll_a = pull_ok (shared, a, ta);
+
+    g_assert_cmpstr (where_is (poll_a, "clients", "twoDevAAAAAAAAAA"), ==, "created");
+    g_assert_cmpint (timestamp_of (poll_a), >, tb);
+    ta = timestamp_of (poll_a);
+  }
+  {
+    g_autoptr(Resp) poll_b = pull_ok (shared, a, tb);
+
+    g_assert_cmpstr (where_is (poll_b, "clients", "twoDevAAAAAAAAAA"), ==, "updated");
+    tb = timestamp_of (poll_b);
+  }
+
+  /* B deletes it; A's next poll carries the deletion, then A is quiet again. */
+  push_ok (shared, a, tb, "{\"clients\":{\"deleted\":[\"twoDevAAAAAAAAAA\"]}}");
+  {
+    g_autoptr(Resp) poll_a = pull_ok (shared, a, ta);
+    g_autoptr(Resp) again = NULL;
+
+    g_assert_cmpstr (where_is (poll_a, "clients", "twoDevAAAAAAAAAA"), ==, "deleted");
+    again = pull_ok (shared, a, timestamp_of (poll_a));
+    g_assert_cmpint (timestamp_of (again), ==, timestamp_of (poll_a));
+  }
+}
+
 static void
 test_sync_isolation (void)
 {
@@ -1661,8 +1718,9 @@ test_sync_fuzz (void)
                                                   body, timestamp_of (p0), i);
       g_autoptr(Resp) r1 = push (shared, a, timestamp_of (p0), body);
       g_autoptr(Resp) r2 = request (shared, "POST", "/sync/push", a->token, wrapped);
+      g_autofree char *shown = g_strescape (body, NULL); /* the log is UTF-8 TAP */
 
-      g_test_message ("fuzz %u: %s", i, body);
+      g_test_message ("fuzz %u: %s", i, shown);
       g_assert_true (r1->status == 200 || r1->status == 400 || r1->status == 409);
       g_assert_true (r2->status == 200 || r2->status == 400 || r2->status == 409);
       if (r1->status != 200)
@@ -1950,6 +2008,8 @@ typedef struct
   Account *account;
   gint64   lpa;
   guint    status;
+  gint     done;
+  const char *body;   /* NULL: create the client inFlight00000001 */
 } SlowPush;
 
 static gpointer
@@ -1957,9 +2017,11 @@ slow_push_thread (gpointer data)
 {
   SlowPush *sp = data;
   g_autoptr(Resp) resp = push (sp->srv, sp->account, sp->lpa,
-                               "{\"clients\":{\"created\":[{\"id\":\"inFlight00000001\",\"name\":\"x\"}]}}");
+                               sp->body != NULL ? sp->body
+                                                : "{\"clients\":{\"created\":[{\"id\":\"inFlight00000001\",\"name\":\"x\"}]}}");
 
   sp->status = resp->status;
+  g_atomic_int_set (&sp->done, 1);
   return NULL;
 }
 
@@ -1995,6 +2057,124 @@ test_shutdown_drains (void)
   after = pull_ok (again, account, 0);
   g_assert_nonnull (find_record (after, "clients", "inFlight00000001"));
   srv_stop (again);
+}
+
+/* The classic sync race: a push has stamped its rows and not yet committed while pulls run.
+ * Every timestamp a pull hands out must cover every row at or below it: a pull that did not
+ * include the pushed record must see it when the client pulls from that timestamp. The push
+ * is held 400 ms before its commit (the testing aid), and pulls run all through that time:
+ * from a timestamp with changes after it (the full path: clock bump, then a snapshot) and
+ * from the newest timestamp (the unchanged path, one read of the clock). */
+static void
+test_pull_during_commit (void)
+{
+  Srv *srv;
+  g_autoptr(Account) account = NULL;
+  g_autoptr(Resp) p0 = NULL;
+  g_autoptr(Resp) p1 = NULL;
+  g_autoptr(GArray) missed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  SlowPush sp = { 0, };
+  GThread *thread;
+  gint64 t0, t1;
+  guint n_pulls = 0, n_with = 0;
+
+  g_setenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS", "400", TRUE);
+  srv = srv_start (NULL);
+  g_unsetenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS");
+  account = new_account (srv);
+  p0 = pull_ok (srv, account, 0);
+  t0 = timestamp_of (p0);
+  push_ok (srv, account, t0, "{\"clients\":{\"created\":[{\"id\":\"earlier000000001\",\"name\":\"e\"}]}}");
+  p1 = pull_ok (srv, account, t0);
+  t1 = timestamp_of (p1);
+
+  sp = (SlowPush) { srv, account, t1, 0, 0 };
+  thread = g_thread_new ("slow-push", slow_push_thread, &sp);
+  /* The push is now held before its commit. Pull until it has been answered, and once more;
+   * a pull on the full path waits for the commit (it bumps the locked clock), one on the
+   * unchanged path does not. */
+  g_usleep (250 * 1000);
+  for (gboolean last = FALSE; !last; )
+    {
+      last = g_atomic_int_get (&sp.done);
+      for (guint k = 0; k < 2; k++)
+        {
+          g_autoptr(Resp) p = pull_ok (srv, account, k == 0 ? t1 : t0);
+          gint64 t = timestamp_of (p);
+
+          n_pulls++;
+          if (find_record (p, "clients", "inFlight00000001") != NULL)
+            n_with++;
+          else
+            g_array_append_val (missed, t);
+        }
+      g_usleep (20 * 1000);
+    }
+  g_thread_join (thread);
+  g_assert_cmpuint (sp.status, ==, 200);
+  g_test_message ("%u pulls while the push was held or just after; %u had the record", n_pulls, n_with);
+  /* The window was covered on both sides of the commit. */
+  g_assert_cmpuint (missed->len, >, 0);
+  g_assert_cmpuint (n_with, >, 0);
+
+  for (guint i = 0; i < missed->len; i++)
+    {
+      g_autoptr(Resp) again = pull_ok (srv, account, g_array_index (missed, gint64, i));
+
+      if (find_record (again, "clients", "inFlight00000001") == NULL)
+        g_error ("a pull returned timestamp %" G_GINT64_FORMAT " without the record, and a pull from "
+                 "that timestamp does not have it either", g_array_index (missed, gint64, i));
+    }
+  srv_stop (srv);
+}
+
+/* Two pushes made from the same pull change one record; the first is held between stamping
+ * and commit. The second waits for the clock and must then see the first one's commit: a
+ * conflict (409), never an update or a delete applied over it (a lost update; the delete's
+ * cascade would also take children along unseen). */
+static void
+test_push_during_commit (void)
+{
+  const char *seconds[] = {
+    "{\"clients\":{\"updated\":[{\"id\":\"contested0000001\",\"name\":\"second\"}]}}",
+    "{\"clients\":{\"deleted\":[\"contested0000001\"]}}",
+  };
+  Srv *srv;
+  g_autoptr(Account) account = NULL;
+  g_autoptr(Resp) p0 = NULL;
+
+  g_setenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS", "400", TRUE);
+  srv = srv_start (NULL);
+  g_unsetenv ("GIGPILOT_SERVER_TEST_COMMIT_DELAY_MS");
+  account = new_account (srv);
+  p0 = pull_ok (srv, account, 0);
+  push_ok (srv, account, timestamp_of (p0),
+           "{\"clients\":{\"created\":[{\"id\":\"contested0000001\",\"name\":\"first\"}]}}");
+
+  for (guint i = 0; i < G_N_ELEMENTS (seconds); i++)
+    {
+      g_autoptr(Resp) p1 = pull_ok (srv, account, 0);
+      g_autoptr(Resp) second = NULL;
+      g_autoptr(Resp) after = NULL;
+      g_autofree char *body = g_strdup_printf ("{\"clients\":{\"updated\":[{\"id\":\"contested0000001\","
+                                               "\"name\":\"held %u\"}]}}", i);
+      SlowPush sp = { srv, account, timestamp_of (p1), 0, 0, body };
+      GThread *thread = g_thread_new ("slow-push", slow_push_thread, &sp);
+      g_autofree char *expected = g_strdup_printf ("held %u", i);
+      JsonObject *record;
+
+      g_usleep (250 * 1000);
+      second = push (srv, account, timestamp_of (p1), seconds[i]);
+      g_thread_join (thread);
+      g_assert_cmpuint (sp.status, ==, 200);
+      assert_error (second, 409);
+
+      after = pull_ok (srv, account, 0);
+      record = find_record (after, "clients", "contested0000001");
+      g_assert_nonnull (record);
+      g_assert_cmpstr (json_object_get_string_member (record, "name"), ==, expected);
+    }
+  srv_stop (srv);
 }
 
 int
@@ -2037,6 +2217,7 @@ main (int   argc,
   g_test_add_func ("/server/sync/idempotent", test_sync_idempotent);
   g_test_add_func ("/server/sync/paging", test_sync_paging);
   g_test_add_func ("/server/sync/monotonic", test_sync_monotonic);
+  g_test_add_func ("/server/sync/two-devices", test_sync_two_devices);
   g_test_add_func ("/server/sync/isolation", test_sync_isolation);
   g_test_add_func ("/server/sync/bad-input", test_sync_bad_input);
   g_test_add_func ("/server/sync/body-limit", test_sync_body_limit);
@@ -2045,6 +2226,8 @@ main (int   argc,
   g_test_add_func ("/server/idle-timeout", test_idle_timeout);
   g_test_add_func ("/server/two-processes", test_two_processes);
   g_test_add_func ("/server/shutdown-drains", test_shutdown_drains);
+  g_test_add_func ("/server/sync/pull-during-commit", test_pull_during_commit);
+  g_test_add_func ("/server/sync/push-during-commit", test_push_during_commit);
 
   rc = g_test_run ();
 

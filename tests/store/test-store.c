@@ -7,12 +7,16 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gp-schema.h"
 #include "gp-store-private.h"
 #include "gp-store-test-utils.h"
+#include "gp-store-transfer.h"
 #include "gp-store.h"
 
 typedef struct
@@ -1048,6 +1052,172 @@ test_concurrent_writes (Fixture       *f,
   g_assert_true (smooth);
 }
 
+static gboolean
+check_integrity_sync (GpStore  *store,
+                      GError  **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  gp_store_check_integrity_async (store, NULL, gp_test_result_cb, &result);
+  return gp_store_check_integrity_finish (store, gp_test_wait (&result), error);
+}
+
+/* Damages the file the way a failing disk would: one page of an index that opening the
+ * database never reads gets an invalid page type, and the modification time is put back,
+ * so nothing but its contents tells the file changed since the clean close. */
+static void
+damage_history_index (Fixture *f,
+                      gint64   root_page,
+                      gint64   page_size)
+{
+  struct stat st;
+  struct timespec times[2];
+  const char bad = 0x00;
+  int fd;
+
+  g_assert_cmpint (stat (f->path, &st), ==, 0);
+  fd = open (f->path, O_WRONLY);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, &bad, 1, (off_t)((root_page - 1) * page_size)), ==, 1);
+  g_assert_cmpint (close (fd), ==, 0);
+  times[0] = st.st_atim;
+  times[1] = st.st_mtim;
+  g_assert_cmpint (utimensat (AT_FDCWD, f->path, times, 0), ==, 0);
+}
+
+static void
+fill_and_close_cleanly (Fixture *f,
+                        gint64  *root_page,
+                        gint64  *page_size,
+                        char   **backup)
+{
+  g_autoptr(GpStore) store = gp_test_open_store (f->path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *marker = g_strconcat (f->path, ".clean", NULL);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"name\": \"Client %u\", \"notes\": \"%0100u\"}", i, i);
+      g_autofree char *id = gp_test_save (store, "clients", NULL, json, &error);
+
+      g_assert_no_error (error);
+    }
+  *root_page = gp_test_sql_int (f->path, "SELECT rootpage FROM sqlite_schema WHERE name = 'history_record'");
+  *page_size = gp_test_sql_int (f->path, "PRAGMA page_size");
+  g_assert_cmpint (*root_page, >, 1);
+
+  *backup = g_build_filename (f->dir, "before.gigpilot", NULL);
+  gp_store_backup_async (store, *backup, NULL, gp_test_result_cb, &result);
+  g_assert_true (gp_store_backup_finish (store, gp_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  gp_test_close_store (g_steal_pointer (&store));
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+}
+
+/* After a clean close the open skips the check; the full check afterwards finds the damage,
+ * stops every write (the file stays exactly as it was) and a restored backup lifts that. */
+static void
+test_integrity_after_clean_close (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GpStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *backup = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *marker = g_strconcat (f->path, ".clean", NULL);
+  gsize before_len, after_len;
+  gint64 root_page, page_size;
+
+  fill_and_close_cleanly (f, &root_page, &page_size, &backup);
+
+  /* Undamaged: the open leaves the check for later, and it passes. */
+  store = gp_store_new (f->path);
+  g_assert_true (gp_store_open_sync (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_true (gp_store_get_needs_check (store));
+  g_assert_true (check_integrity_sync (store, &error));
+  g_assert_no_error (error);
+  g_assert_false (gp_store_get_needs_check (store));
+  g_assert_false (gp_store_get_damaged (store));
+  gp_test_close_store (g_steal_pointer (&store));
+
+  damage_history_index (f, root_page, page_size);
+
+  store = gp_store_new (f->path);
+  g_assert_true (gp_store_open_sync (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (gp_store_get_needs_check (store));
+  g_assert_false (check_integrity_sync (store, &error));
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "damaged"));
+  g_clear_error (&error);
+  gp_test_iterate (5);
+  g_assert_true (gp_store_get_damaged (store));
+
+  /* Nothing is written any more: a save fails and the file keeps every byte. */
+  g_assert_true (g_file_get_contents (f->path, &before, &before_len, NULL));
+  id = gp_test_save (store, "clients", NULL, "{\"name\": \"After the damage\"}", &error);
+  g_assert_null (id);
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT);
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (f->path, &after, &after_len, NULL));
+  g_assert_cmpmem (before, before_len, after, after_len);
+
+  /* Restoring the backup makes the store whole and writable again. */
+  gp_store_restore_backup_async (store, backup, NULL, gp_test_result_cb, &result);
+  g_assert_true (gp_store_restore_backup_finish (store, gp_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  gp_test_iterate (5);
+  g_assert_false (gp_store_get_damaged (store));
+  id = gp_test_save (store, "clients", NULL, "{\"name\": \"After the restore\"}", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  g_assert_true (check_integrity_sync (store, &error));
+  g_assert_no_error (error);
+  gp_test_close_store (g_steal_pointer (&store));
+}
+
+/* A damaged store never vouches for itself: no marker at close, so the next open runs the
+ * check before anything else and refuses the file as before. The same holds when the last
+ * close was not clean (no marker) although the file looks untouched. */
+static void
+test_integrity_after_unclean_close (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(GpStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *backup = NULL;
+  g_autofree char *marker = g_strconcat (f->path, ".clean", NULL);
+  gint64 root_page, page_size;
+
+  fill_and_close_cleanly (f, &root_page, &page_size, &backup);
+  damage_history_index (f, root_page, page_size);
+
+  store = gp_store_new (f->path);
+  g_assert_true (gp_store_open_sync (store, NULL, &error));
+  g_assert_false (check_integrity_sync (store, &error));
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT);
+  g_clear_error (&error);
+  gp_test_close_store (g_steal_pointer (&store));
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+
+  store = gp_store_new (f->path);
+  g_assert_false (gp_store_open_sync (store, NULL, &error));
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "damaged"));
+  gp_store_close (store);
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1064,6 +1234,8 @@ main (int   argc,
   ADD_CLOSED ("/store/open/corrupt-random", test_open_corrupt_random);
   ADD_CLOSED ("/store/open/corrupt-truncated", test_open_corrupt_truncated);
   ADD_CLOSED ("/store/open/foreign", test_open_foreign);
+  ADD_CLOSED ("/store/open/integrity-after-clean-close", test_integrity_after_clean_close);
+  ADD_CLOSED ("/store/open/integrity-after-unclean-close", test_integrity_after_unclean_close);
   ADD_CLOSED ("/store/open/migrates-v1", test_open_migrates_v1);
   ADD ("/store/crud", test_crud);
   ADD ("/store/sync-status", test_sync_status);

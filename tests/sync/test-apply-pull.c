@@ -213,6 +213,59 @@ test_orphans (Fixture       *f,
   g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'work'"), ==, 1);
 }
 
+/* A child stashed by a paged pull (its parent changed while the pages were read) and then
+ * changed again on the server: the next pull brings the parent and the child's newer
+ * version together. The stashed copy is stale and must go; applied after the newer one it
+ * would put the old values back, with a base that hides them from every later pull (the
+ * simulation's "lost write": a device kept an old line, and its later delete of the
+ * invoice took the newer line along unseen). Both ways of applying the child: batched
+ * (nothing local in its table) and record by record (a local edit in the table). */
+static void
+test_stale_orphan (Fixture       *f,
+                   gconstpointer  data)
+{
+  gboolean batched = GPOINTER_TO_INT (data);
+  g_autofree char *first = page ("\"invoice_lines\":{\"created\":[{\"id\":\"l1\",\"invoice_id\":\"i1\","
+                                 "\"description\":\"old\",\"quantity\":1}],\"updated\":[],\"deleted\":[]}", "next");
+  g_autofree char *last = page ("\"clients\":{\"created\":[{\"id\":\"c1\",\"name\":\"C\"}],"
+                                "\"updated\":[],\"deleted\":[]}", NULL);
+  g_autofree char *next = page ("\"invoices\":{\"created\":[{\"id\":\"i1\",\"client_id\":\"c1\","
+                                "\"number\":\"1\"}],\"updated\":[],\"deleted\":[]},"
+                                "\"invoice_lines\":{\"created\":[],\"updated\":[{\"id\":\"l1\","
+                                "\"invoice_id\":\"i1\",\"description\":\"new\",\"quantity\":2}],"
+                                "\"deleted\":[]}", NULL);
+  g_autofree char *text = NULL;
+
+  if (!batched)
+    {
+      g_autofree char *local = page ("\"invoices\":{\"created\":[{\"id\":\"i0\",\"client_id\":\"c0\","
+                                     "\"number\":\"0\"}],\"updated\":[],\"deleted\":[]},"
+                                     "\"clients\":{\"created\":[{\"id\":\"c0\",\"name\":\"C0\"}],"
+                                     "\"updated\":[],\"deleted\":[]},"
+                                     "\"invoice_lines\":{\"created\":[{\"id\":\"l0\",\"invoice_id\":\"i0\","
+                                     "\"description\":\"mine\"}],\"updated\":[],\"deleted\":[]}", NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *saved = NULL;
+
+      apply_ok (f, local);
+      saved = gp_test_save (f->store, "invoice_lines", "l0", "{\"description\": \"mine, edited\"}", &error);
+      g_assert_no_error (error);
+    }
+
+  apply_ok (f, first);
+  apply_ok (f, last);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key = 'orphan:invoice_lines:l1'"),
+                   ==, 1);
+
+  apply_ok (f, next);
+  text = gp_test_sql_text (f->path, "SELECT description || '|' || quantity || '|' || _status || '|' "
+                                    "|| json_extract (_base, '$.description') FROM invoice_lines WHERE id = 'l1'");
+  g_assert_cmpstr (text, ==, "new|2|synced|new");
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key LIKE 'orphan:%'"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM history WHERE record_id = 'l1' "
+                                             "AND new = 'old'"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -224,6 +277,10 @@ main (int   argc,
   ADD ("/apply-pull/existing-rows", test_existing_rows);
   ADD ("/apply-pull/orphans", test_orphans);
 #undef ADD
+  g_test_add ("/apply-pull/stale-orphan/batched", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
+              test_stale_orphan, fixture_tear_down);
+  g_test_add ("/apply-pull/stale-orphan/one-by-one", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
+              test_stale_orphan, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -735,6 +735,115 @@ test_time_billed_once (Fixture       *f,
     }
 }
 
+/* The same, with time that only B had: B's invoice bills it too. While that invoice is held
+ * back as double-billed, the server has never seen it, so the entry that points at it must
+ * wait with it: pushed alone, it reached A pointing at an invoice A did not have, waited for
+ * it, and was dropped by A's next one-page pull; A never saw that time again (the
+ * simulation's seed 1223, SQLite). */
+static void
+test_billed_into_held_invoice (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
+                                          "{\"name\":\"Acme\",\"currency\":\"EUR\",\"hourly_rate\":8000}", NULL);
+  g_autofree char *json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Fix login\"}", client);
+  g_autofree char *ticket = gp_test_save (f->store_a, "tickets", NULL, json, NULL);
+  g_autofree char *e1 = add_time (f->store_a, ticket, MONDAY + 9 * HOUR, HOUR);
+  g_autofree char *e3 = NULL;
+  g_autofree char *inv_a = NULL;
+  g_autofree char *inv_b = NULL;
+  g_autofree char *sql = NULL;
+  g_autoptr(GpConflict) conflict = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sync_ok (f->a);
+  sync_ok (f->b);
+
+  /* Offline: B logs more time, then both bill the day. */
+  e3 = add_time (f->store_b, ticket, MONDAY + 14 * HOUR, HOUR / 4);
+  inv_a = invoice_time (f->store_a, client, &error);
+  g_assert_no_error (error);
+  inv_b = invoice_time (f->store_b, client, &error);
+  g_assert_no_error (error);
+
+  sync_ok (f->a);
+  sync_ok (f->b);
+  conflict = only_conflict (f->store_b);
+  g_assert_cmpint (conflict->kind, ==, GP_CONFLICT_DOUBLE_BILLED);
+  g_assert_cmpstr (conflict->record_id, ==, inv_b);
+  sql = g_strdup_printf ("SELECT count(*) FROM time_entries WHERE id = '%s' AND billed_invoice_id = '%s'", e3, inv_b);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, sql), ==, 1);
+
+  /* A's view while the decision waits: no entry pointing at an invoice A cannot have. */
+  sync_ok (f->a);
+  sync_ok (f->a);
+  g_assert_false (exists (f->store_a, "invoices", inv_b));
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 0);
+
+  /* Kept on purpose: the invoice and its time arrive together. */
+  g_assert_true (gp_test_resolve (f->store_b, "invoices", inv_b, GP_RESOLUTION_KEEP_MINE, NULL, &error));
+  g_assert_no_error (error);
+  sync_ok (f->b);
+  sync_ok (f->a);
+  sync_ok (f->b);
+  assert_converged (f);
+  g_assert_true (exists (f->store_a, "invoices", inv_b));
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 1);
+}
+
+/* A push lost on the way back --------------------------------------------------------------- */
+
+/* A's push of a new client commits on the server, but its answer is lost: A still holds the
+ * client as created, with no server version. Any copy on the server came from that push, so
+ * when B's edit comes back A merges against what it pushed: B's email and A's later name both
+ * stay, and nothing is offered as a conflict (it used to offer every field B changed). A
+ * delete of such a record must reach the server too, instead of the record coming back. */
+static void
+test_lost_answer (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
+                                          "{\"name\":\"Acme\",\"email\":\"a@acme.test\"}", NULL);
+  g_autofree char *other = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Other\"}", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GpPushBatch) batch = NULL;
+  g_autoptr(GString) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *email = NULL;
+  gsize size;
+  const char *bytes;
+
+  gp_store_sync_collect_async (f->store_a, 100, NULL, result_cb, &result);
+  gp_test_wait (&result);
+  batch = gp_store_sync_collect_finish (f->store_a, result, &error);
+  g_assert_no_error (error);
+  bytes = g_bytes_get_data (gp_push_batch_get_body (batch), &size);
+  body = g_string_new_len (bytes, size);
+  /* The push commits; A never hears of it. */
+  gp_test_push (session, f->server->uri, gp_account_get_token (f->account_a), body);
+
+  sync_ok (f->b);
+  g_free (gp_test_save (f->store_b, "clients", client, "{\"email\":\"b@acme.test\"}", NULL));
+  sync_ok (f->b);
+
+  g_free (gp_test_save (f->store_a, "clients", client, "{\"name\":\"Acme GmbH\"}", NULL));
+  g_ptr_array_unref (gp_test_delete (f->store_a, "clients", other, NULL));
+  sync_ok (f->a);
+  g_assert_cmpuint (n_conflicts (f->store_a), ==, 0);
+  name = field (f->store_a, "clients", client, "name");
+  email = field (f->store_a, "clients", client, "email");
+  g_assert_cmpstr (name, ==, "Acme GmbH");
+  g_assert_cmpstr (email, ==, "b@acme.test");
+
+  sync_ok (f->b);
+  assert_converged (f);
+  g_assert_false (exists (f->store_b, "clients", other));
+  g_assert_false (exists (f->store_a, "clients", other));
+  g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT count(*) FROM sync_meta WHERE key LIKE 'sent:%'"), ==, 0);
+}
+
 /* Failures ----------------------------------------------------------------------------------- */
 
 static gboolean
@@ -1255,10 +1364,12 @@ main (int   argc,
   ADD ("/sync-client/conflict-delete", test_conflict_delete, NULL);
   ADD ("/sync-client/duplicate-number", test_duplicate_number, NULL);
   ADD ("/sync-client/time-billed-once", test_time_billed_once, NULL);
+  ADD ("/sync-client/billed-into-held-invoice", test_billed_into_held_invoice, NULL);
   ADD ("/sync-client/offline-queue", test_offline_queue, NULL);
   ADD ("/sync-client/token-expiry", test_token_expiry, NULL);
   ADD ("/sync-client/kill-mid-push", test_kill_mid_push, NULL);
   ADD ("/sync-client/push-id-reuse", test_push_id_reuse, NULL);
+  ADD ("/sync-client/lost-answer", test_lost_answer, NULL);
   ADD ("/sync-client/progress-and-debounce", test_progress_and_debounce, NULL);
   ADD ("/sync-client/remote-delete-two-levels", test_remote_delete_two_levels, NULL);
   ADD ("/sync-client/remote-child-under-local-delete", test_remote_child_under_local_delete, NULL);

@@ -374,6 +374,12 @@ test_open_migrates_v1 (Fixture       *f,
   g_free (status);
   status = raw_status (f, "clients", "c1");
   g_assert_cmpstr (status, ==, "updated|email,updated_at|1");
+
+  /* And the full-text index of the latest layout follows a new ticket. */
+  g_free (gp_test_save (f->store, "tickets", NULL, "{\"client_id\": \"c1\", \"title\": \"Printer jams\"}", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'printer'"),
+                   ==, 1);
 }
 
 static void

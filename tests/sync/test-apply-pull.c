@@ -179,6 +179,72 @@ test_existing_rows (Fixture       *f,
   g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM conflicts"), ==, 0);
 }
 
+/* The full-text index after pulled batches equals what indexing every row one at a time
+ * gives (the insert triggers stand aside while a batch indexes its own rows): one entry
+ * per live line and ticket with text, with that row's text, none for tombstones or rows
+ * without text; an id twice in a page, a merged update and a local insert keep it so. */
+static void
+test_search_index (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GString) lines = g_string_new (NULL);
+  g_autofree char *changes = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = page ("\"tickets\":{\"created\":[],\"updated\":[{\"id\":\"t1\",\"client_id\":\"c1\","
+                                  "\"title\":\"Scanner\",\"body\":\"offline\"}],\"deleted\":[\"t2\"]}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = NULL;
+  const char *expected =
+    "SELECT count(*) FROM (SELECT 'line' AS kind, id, description AS text FROM invoice_lines "
+    "  WHERE _status != 'deleted' AND description IS NOT NULL "
+    "UNION ALL SELECT 'ticket', id, title || coalesce (' ' || body, '') FROM tickets "
+    "  WHERE _status != 'deleted' AND title || coalesce (' ' || body, '') IS NOT NULL) e "
+    "JOIN estimate_docs d ON d.kind = e.kind AND d.ref_id = e.id "
+    "JOIN estimate_index i ON i.rowid = d.docid AND i.text = e.text";
+  const guint n = 300;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (lines, ",{\"id\":\"l%u\",\"invoice_id\":\"i1\",\"position\":%u,"
+                            "\"description\":%s}", i, i, i % 10 == 0 ? "null" : "\"Logo design\"");
+  changes = g_strdup_printf ("\"clients\":{\"created\":[{\"id\":\"c1\",\"name\":\"C\"}],\"updated\":[],\"deleted\":[]},"
+                             "\"invoices\":{\"created\":[{\"id\":\"i1\",\"client_id\":\"c1\",\"number\":\"1\"}],"
+                             "\"updated\":[],\"deleted\":[]},"
+                             "\"invoice_lines\":{\"created\":[%s],\"updated\":[{\"id\":\"l1\",\"invoice_id\":\"i1\","
+                             "\"description\":\"Website hosting\"}],\"deleted\":[]},"
+                             "\"tickets\":{\"created\":[{\"id\":\"t1\",\"client_id\":\"c1\",\"title\":\"Printer\","
+                             "\"body\":\"jams\"},{\"id\":\"t2\",\"client_id\":\"c1\",\"title\":\"Gone\"},"
+                             "{\"id\":\"t3\",\"client_id\":\"c1\",\"title\":null}],\"updated\":[],\"deleted\":[]}",
+                             lines->str + 1);
+  first = page (changes, NULL);
+
+  apply_ok (f, first);
+  /* 270 lines with text (l1's second copy wins), t1, t2; t3 has none. */
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index"), ==, n - n / 10 + 2);
+  g_assert_cmpint (gp_test_sql_int (f->path, expected), ==, n - n / 10 + 2);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'logo'"),
+                   ==, n - n / 10 - 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'hosting'"),
+                   ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key = 'index_batch'"), ==, 0);
+
+  /* A merged update re-indexes through its trigger; a pulled delete leaves the index. */
+  apply_ok (f, second);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'printer'"),
+                   ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'scanner'"),
+                   ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'gone'"),
+                   ==, 0);
+
+  /* A local insert is indexed by the trigger. */
+  local = gp_test_save (f->store, "tickets", NULL, "{\"client_id\":\"c1\",\"title\":\"Router\"}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'router'"),
+                   ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index"), ==,
+                   gp_test_sql_int (f->path, expected));
+}
+
 /* A child before its parent waits for the parent's page; a reference that is not a string
  * takes the record-by-record path. Without such a parent it waits past the paged pull (a
  * parent changed during paging comes with the next pull), and goes after a one-page pull,
@@ -276,6 +342,7 @@ main (int   argc,
   ADD ("/apply-pull/batched", test_batched);
   ADD ("/apply-pull/existing-rows", test_existing_rows);
   ADD ("/apply-pull/orphans", test_orphans);
+  ADD ("/apply-pull/search-index", test_search_index);
 #undef ADD
   g_test_add ("/apply-pull/stale-orphan/batched", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
               test_stale_orphan, fixture_tear_down);

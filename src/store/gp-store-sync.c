@@ -2786,6 +2786,106 @@ collect_subtree (Ctx            *ctx,
   return TRUE;
 }
 
+/* Whether (@table, @id) is here and not deleted. */
+static gboolean
+row_live (Ctx        *ctx,
+          const char *table,
+          const char *id)
+{
+  TableCtx *t = ctx_lookup (ctx, table);
+  g_autoptr(Row) row = t != NULL ? read_row (ctx, t, id, NULL) : NULL;
+
+  return row != NULL && !g_str_equal (row->status, "deleted");
+}
+
+/* Points every live row outside the restored subtree (@keys) that references one of its
+ * moved records (@ids of @tables, to @targets; @kept ones stay) at the record's new id, as a
+ * local edit that is pushed like any other. */
+static gboolean
+follow_restored (Ctx         *ctx,
+                 GPtrArray   *tables,
+                 GPtrArray   *ids,
+                 GHashTable  *keys,
+                 GHashTable  *targets,
+                 GHashTable  *kept,
+                 GError     **error)
+{
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const GpTable *moved = g_ptr_array_index (tables, i);
+      const char *old_id = g_ptr_array_index (ids, i);
+      g_autofree char *key = g_strconcat (moved->name, "/", old_id, NULL);
+      const char *new_id = g_hash_table_lookup (targets, key);
+
+      if (g_hash_table_contains (kept, key) || new_id == NULL || g_str_equal (new_id, old_id))
+        continue;
+      for (guint n = 0; n < ctx->n_tables; n++)
+        {
+          TableCtx *t = &ctx->tables[n];
+
+          for (guint c = 0; c < t->table->n_columns; c++)
+            {
+              const GpColumn *column = &t->table->columns[c];
+              g_autoptr(GPtrArray) referrers = g_ptr_array_new_with_free_func (g_free);
+              g_autofree char *sql = NULL;
+              sqlite3_stmt *stmt;
+
+              if (g_strcmp0 (column->references, moved->name) != 0)
+                continue;
+              sql = g_strdup_printf ("SELECT id FROM \"%s\" WHERE \"%s\" = ?1 AND _status != 'deleted'",
+                                     t->table->name, column->name);
+              if ((stmt = prepare (ctx->db, sql, error)) == NULL)
+                return FALSE;
+              sqlite3_bind_text (stmt, 1, old_id, -1, SQLITE_TRANSIENT);
+              while (sqlite3_step (stmt) == SQLITE_ROW)
+                g_ptr_array_add (referrers, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+              sqlite3_finalize (stmt);
+
+              for (guint r = 0; r < referrers->len; r++)
+                {
+                  const char *id = g_ptr_array_index (referrers, r);
+                  g_autofree char *ref_key = g_strconcat (t->table->name, "/", id, NULL);
+                  g_autoptr(Row) row = NULL;
+                  g_autoptr(JsonObject) data = NULL;
+
+                  if (g_hash_table_contains (keys, ref_key))
+                    continue; /* in the subtree: moved with it */
+                  if ((row = read_row (ctx, t, id, error)) == NULL)
+                    return FALSE;
+                  data = copy_object (row->data);
+                  json_object_set_string_member (data, column->name, new_id);
+                  if (!write_resolved (ctx, t, row, data, error))
+                    return FALSE;
+                }
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* After (@table, @id) is gone for good here: if it was brought back under restored_id()
+ * (on any device), what still points at it points at that copy instead. */
+static gboolean
+follow_copy (Ctx            *ctx,
+             const GpTable  *table,
+             const char     *id,
+             GError        **error)
+{
+  g_autoptr(GPtrArray) tables = g_ptr_array_new ();
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) kept = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *copy = restored_id (id);
+
+  if (!row_live (ctx, table->name, copy))
+    return TRUE;
+  g_ptr_array_add (tables, (gpointer)table);
+  g_ptr_array_add (ids, (gpointer)id);
+  g_hash_table_insert (targets, g_strconcat (table->name, "/", id, NULL), g_steal_pointer (&copy));
+  return follow_restored (ctx, tables, ids, keys, targets, kept, error);
+}
+
 /* Brings back a record the server deleted, with everything below it that is still here.
  * The server lets an old delete win over a later write to the same id (sync-protocol.md
  * P5), so the record comes back under a new id (restored_id()), and so does its subtree.
@@ -2895,6 +2995,16 @@ recreate_with_new_id (Ctx            *ctx,
           mapped = g_hash_table_lookup (targets, ref_key);
           if (mapped != NULL)
             json_object_set_string_member (data, column->name, mapped);
+          else
+            {
+              /* Outside the subtree: a target that is gone but was itself brought back
+               * (a separate decision, here or on another device) is followed to its copy. */
+              g_autofree char *copy = restored_id (json_node_get_string (value));
+
+              if (!row_live (ctx, column->references, json_node_get_string (value))
+                  && row_live (ctx, column->references, copy))
+                json_object_set_string_member (data, column->name, copy);
+            }
         }
 
       if (g_hash_table_contains (kept, key))
@@ -2936,6 +3046,11 @@ recreate_with_new_id (Ctx            *ctx,
             return FALSE;
         }
     }
+
+  /* What still points at an old record from outside the subtree (a time entry's client,
+   * when the entry came back with its ticket in an earlier decision) follows it too. */
+  if (!follow_restored (ctx, tables, ids, keys, targets, kept, error))
+    return FALSE;
 
   /* The old records go, children first; the ones that kept their id stay. */
   for (guint i = ids->len; i-- > 1;)
@@ -3068,7 +3183,8 @@ resolve_func (GpStoreTxn  *txn,
       if (data->resolution == GP_RESOLUTION_RESTORE || data->resolution == GP_RESOLUTION_KEEP_MINE)
         ok = recreate_with_new_id (&ctx, t->table, data->id, error);
       else
-        ok = purge_with_descendants (&ctx, t->table, data->id, "local", error);
+        ok = purge_with_descendants (&ctx, t->table, data->id, "local", error)
+             && follow_copy (&ctx, t->table, data->id, error);
       break;
 
     case GP_CONFLICT_LOCAL_DELETE:

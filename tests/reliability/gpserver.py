@@ -2,6 +2,7 @@
 # talk HTTP to it, for the reliability tests. The database is a SQLite file in the test's
 # directory, or $GP_TEST_DATABASE (tests/server/run-postgres.sh starts a PostgreSQL).
 
+import ctypes
 import http.client
 import json
 import os
@@ -10,6 +11,13 @@ import subprocess
 import sys
 import time
 import uuid
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """In the child: a server outlives no test, even one that dies on an assertion."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def fail(msg):
@@ -43,7 +51,7 @@ class Server:
         self.proc = subprocess.Popen(
             [binary, "--listen", "127.0.0.1:0", "--database", self.database,
              "--token-secret-file", self.secret, "--password-hash-memory", "19"] + self.extra,
-            stdout=subprocess.PIPE, stderr=self.log, env=env)
+            stdout=subprocess.PIPE, stderr=self.log, env=env, preexec_fn=die_with_parent)
         line = self.proc.stdout.readline().decode()
         check(line.startswith("listening on http://127.0.0.1:"), f"server did not start: {line!r}")
         self.port = int(line.strip().rstrip("/").rsplit(":", 1)[1])

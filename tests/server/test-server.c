@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -37,6 +38,13 @@ static const char *
 database_uri (void)
 {
   return g_getenv ("GP_TEST_DATABASE");
+}
+
+/* A server outlives no test: it is killed when the test process dies, assertion or not. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static Srv *
@@ -74,6 +82,7 @@ srv_start_in (const char  *dir,
   g_ptr_array_add (argv, NULL);
 
   g_subprocess_launcher_set_stderr_file_path (launcher, srv->log_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   srv->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
 

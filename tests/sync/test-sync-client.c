@@ -844,6 +844,141 @@ test_lost_answer (Fixture       *f,
   g_assert_cmpint (gp_test_sql_int (f->path_a, "SELECT count(*) FROM sync_meta WHERE key LIKE 'sent:%'"), ==, 0);
 }
 
+/* A reference outside a restored subtree ---------------------------------------------------- */
+
+/* Decides every open conflict of @table on @store: restore, or let the delete stand. */
+static void
+decide_all (GpStore      *store,
+            const char   *table,
+            GpResolution  resolution)
+{
+  g_autoptr(GPtrArray) conflicts = gp_test_conflicts (store);
+
+  for (guint i = 0; i < conflicts->len; i++)
+    {
+      GpConflict *c = g_ptr_array_index (conflicts, i);
+      g_autoptr(GError) error = NULL;
+
+      if (g_strcmp0 (c->table, table) != 0)
+        continue;
+      g_assert_cmpint (c->kind, ==, GP_CONFLICT_REMOTE_DELETE);
+      g_assert_true (gp_test_resolve (store, c->table, c->record_id, resolution, NULL, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* A deletes a client with its ticket. D, which had edited both, brings them back: they return
+ * under derived ids, the ticket pointing at the client's copy. B, offline all along, edited
+ * them too and logged time on the ticket; its decisions bring the same two back, in either
+ * order. The time entry points at its ticket (its parent) and at the client (a second
+ * reference); restoring the ticket must not leave the entry's client behind on the deleted
+ * original, or the server keeps an entry that every other device waits on and then drops
+ * (the simulation's seed 9007, SQLite). */
+typedef enum
+{
+  TICKET_FIRST,
+  CLIENT_FIRST,
+  TICKET_THEN_CLIENT_DELETED,
+} DecisionOrder;
+
+static void
+restored_reference (Fixture       *f,
+                    DecisionOrder  order)
+{
+  g_autofree char *path_d = g_build_filename (f->dir, "d.db", NULL);
+  g_autoptr(GpStore) store_d = gp_test_open_store (path_d);
+  g_autoptr(GpAccount) account_d = gp_test_account_sign_in (f->server->uri, f->email, FALSE);
+  g_autoptr(GpSyncClient) d = new_client (store_d, account_d);
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Acme\"}", NULL);
+  g_autofree char *json = g_strdup_printf ("{\"client_id\":\"%s\",\"title\":\"Fix login\"}", client);
+  g_autofree char *ticket = gp_test_save (f->store_a, "tickets", NULL, json, NULL);
+  g_autofree char *entry = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *dump_a = NULL;
+  g_autofree char *dump_b = NULL;
+  g_autofree char *dump_d = NULL;
+
+  sync_ok (f->a);
+  sync_ok (f->b);
+  sync_ok (d);
+
+  /* A deletes the client (its ticket goes along); D and B had edited both. */
+  g_ptr_array_unref (gp_test_delete (f->store_a, "clients", client, NULL));
+  g_free (gp_test_save (store_d, "clients", client, "{\"notes\":\"edited on D\"}", NULL));
+  g_free (gp_test_save (store_d, "tickets", ticket, "{\"body\":\"edited on D\"}", NULL));
+  g_free (gp_test_save (f->store_b, "clients", client, "{\"notes\":\"edited on B\"}", NULL));
+  g_free (gp_test_save (f->store_b, "tickets", ticket, "{\"body\":\"edited on B\"}", NULL));
+  entry = add_time (f->store_b, ticket, MONDAY + 9 * HOUR, HOUR);
+  sync_ok (f->a);
+
+  /* D brings both back, the client first: its ticket's copy follows it. */
+  sync_ok (d);
+  decide_all (store_d, "clients", GP_RESOLUTION_RESTORE);
+  decide_all (store_d, "tickets", GP_RESOLUTION_RESTORE);
+  sync_ok (d);
+  g_assert_cmpuint (n_conflicts (store_d), ==, 0);
+
+  /* B's decisions, after it has pulled D's copies. Letting the client's delete stand after
+   * bringing the ticket back still leaves D's copy of the client for the entry. */
+  sync_ok (f->b);
+  if (order == CLIENT_FIRST)
+    decide_all (f->store_b, "clients", GP_RESOLUTION_RESTORE);
+  decide_all (f->store_b, "tickets", GP_RESOLUTION_RESTORE);
+  if (order != CLIENT_FIRST)
+    decide_all (f->store_b, "clients", order == TICKET_FIRST ? GP_RESOLUTION_RESTORE : GP_RESOLUTION_ACCEPT_DELETE);
+  g_assert_cmpuint (n_conflicts (f->store_b), ==, 0);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      sync_ok (f->b);
+      sync_ok (d);
+      sync_ok (f->a);
+    }
+
+  /* The entry is everywhere, pointing at the live copy of its client and ticket. */
+  sql = g_strdup_printf ("SELECT count(*) FROM time_entries e JOIN tickets t ON t.id = e.ticket_id "
+                         "JOIN clients c ON c.id = e.client_id AND c.id = t.client_id "
+                         "WHERE e.id = '%s' AND e._status != 'deleted' AND t._status != 'deleted' "
+                         "AND c._status != 'deleted' AND c.name = 'Acme'", entry);
+  g_assert_cmpint (gp_test_sql_int (f->path_b, sql), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (path_d, sql), ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path_a, sql), ==, 1);
+  dump_a = gp_test_dump (f->path_a);
+  dump_b = gp_test_dump (f->path_b);
+  dump_d = gp_test_dump (path_d);
+  g_assert_cmpstr (dump_b, ==, dump_a);
+  g_assert_cmpstr (dump_d, ==, dump_a);
+  g_assert_cmpuint (gp_store_get_pending_count (f->store_a), ==, 0);
+  g_assert_cmpuint (gp_store_get_pending_count (f->store_b), ==, 0);
+  g_assert_cmpuint (gp_store_get_pending_count (store_d), ==, 0);
+
+  gp_sync_client_stop (d);
+  g_assert_true (gp_test_wait_until (not_syncing, gp_sync_client_get_status (d), 30000));
+  g_assert_finalize_object (g_steal_pointer (&d));
+  gp_store_close (store_d);
+}
+
+static void
+test_restored_reference_ticket_first (Fixture       *f,
+                                      gconstpointer  data)
+{
+  restored_reference (f, TICKET_FIRST);
+}
+
+static void
+test_restored_reference_client_first (Fixture       *f,
+                                      gconstpointer  data)
+{
+  restored_reference (f, CLIENT_FIRST);
+}
+
+static void
+test_restored_reference_client_deleted (Fixture       *f,
+                                        gconstpointer  data)
+{
+  restored_reference (f, TICKET_THEN_CLIENT_DELETED);
+}
+
 /* Failures ----------------------------------------------------------------------------------- */
 
 static gboolean
@@ -1370,6 +1505,9 @@ main (int   argc,
   ADD ("/sync-client/kill-mid-push", test_kill_mid_push, NULL);
   ADD ("/sync-client/push-id-reuse", test_push_id_reuse, NULL);
   ADD ("/sync-client/lost-answer", test_lost_answer, NULL);
+  ADD ("/sync-client/restored-reference/ticket-first", test_restored_reference_ticket_first, NULL);
+  ADD ("/sync-client/restored-reference/client-first", test_restored_reference_client_first, NULL);
+  ADD ("/sync-client/restored-reference/client-deleted", test_restored_reference_client_deleted, NULL);
   ADD ("/sync-client/progress-and-debounce", test_progress_and_debounce, NULL);
   ADD ("/sync-client/remote-delete-two-levels", test_remote_delete_two_levels, NULL);
   ADD ("/sync-client/remote-child-under-local-delete", test_remote_child_under_local_delete, NULL);

@@ -4,10 +4,20 @@
 # The app is $GIGPILOT_APP, each instance on its own database (GIGPILOT_DATABASE makes it a
 # non-unique instance), so two instances can play two devices.
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import time
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """In the child: an app or server outlives no test, even one that dies on an assertion."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
 
 # G_DEBUG=fatal-warnings (from the test environment) is meant for the app. Here it would turn
 # at-spi's harmless "object does not exist" warning, printed when an app quits while its
@@ -96,7 +106,8 @@ class App:
             e.update(env)
         self.log = open(os.path.join(artifacts, f"{name}.log"), "w")
         self.proc = subprocess.Popen([os.environ["GIGPILOT_APP"]], env=e,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=die_with_parent)
         self.app = wait_for(self._find_app, timeout=30, what="the app on the accessibility bus")
         log(f"{name}: pid {self.proc.pid} on the accessibility bus")
 

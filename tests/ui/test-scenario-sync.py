@@ -38,7 +38,8 @@ def start_server():
     p = subprocess.Popen([os.environ["GIGPILOT_SERVER"], "--listen", f"127.0.0.1:{port}",
                           "--database", f"sqlite:{server_db}",
                           "--token-secret-file", os.path.join(tmp, "secret")],
-                         stdout=subprocess.PIPE, stderr=server_log, text=True)
+                         stdout=subprocess.PIPE, stderr=server_log, text=True,
+                         preexec_fn=gpui.die_with_parent)
     line = p.stdout.readline()
     assert "listening" in line, f"server said {line!r}"
     return p

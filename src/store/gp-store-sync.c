@@ -1778,11 +1778,13 @@ prepare_index_batch (Ctx       *ctx,
   /* What the insert trigger does per row, for the whole batch (?1: a JSON array of ids). */
   docs = g_strdup_printf ("INSERT OR IGNORE INTO estimate_docs (kind, ref_id) "
                           "SELECT '%s', value FROM json_each (?1)", kind);
+  /* CROSS JOIN keeps the batch's ids first: otherwise SQLite walks every document of the
+   * kind for each batch, and a first sync grows quadratic. */
   clear = g_strdup_printf ("DELETE FROM estimate_index WHERE rowid IN (SELECT d.docid FROM json_each (?1) j "
-                           "JOIN estimate_docs d ON d.kind = '%s' AND d.ref_id = j.value)", kind);
+                           "CROSS JOIN estimate_docs d ON d.kind = '%s' AND d.ref_id = j.value)", kind);
   insert = g_strdup_printf ("INSERT INTO estimate_index (rowid, text) SELECT d.docid, %s "
-                            "FROM json_each (?1) j JOIN \"%s\" t ON t.id = j.value "
-                            "JOIN estimate_docs d ON d.kind = '%s' AND d.ref_id = t.id "
+                            "FROM json_each (?1) j CROSS JOIN \"%s\" t ON t.id = j.value "
+                            "CROSS JOIN estimate_docs d ON d.kind = '%s' AND d.ref_id = t.id "
                             "WHERE t._status != 'deleted' AND %s IS NOT NULL",
                             text, t->table->name, kind, text);
   if ((t->index_docs = prepare (ctx->db, docs, error)) == NULL

@@ -68,7 +68,7 @@
 
 /* Migration 6's insert trigger: the same as GP_STORE_FTS_TRIGGERS's, except while the
  * sync_meta key 'index_batch' exists. Only a pulled batch sets it, around its one INSERT,
- * and indexes the batch's rows itself with one statement (_gp_store_index_rows()). */
+ * and indexes the batch's rows itself (index_batch() in gp-store-sync.c). */
 #define GP_STORE_FTS_INSERT_TRIGGER(table, kind, text) \
   "DROP TRIGGER " table "_fts_insert;\n" \
   "CREATE TRIGGER " table "_fts_insert AFTER INSERT ON " table "\n" \

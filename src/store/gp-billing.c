@@ -1117,6 +1117,34 @@ gp_billing_run_recurring_finish (GpStore       *store,
 
 /* Chasing */
 
+/* What the ladder keeps of an invoice it has placed: the invoice, its client (one record
+ * per client, shared through @clients), its totals and balance. Its lines, payments,
+ * reminders and credit notes were only needed to place it; with tens of thousands of
+ * overdue invoices they would hold hundreds of megabytes. */
+static void
+slim_bundle (GpInvoiceBundle *bundle,
+             GHashTable      *clients)
+{
+  GPtrArray **arrays[] = { &bundle->lines, &bundle->payments, &bundle->credit_notes, &bundle->reminders };
+
+  for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
+    if (*arrays[i] != NULL && (*arrays[i])->len > 0)
+      {
+        g_ptr_array_unref (*arrays[i]);
+        *arrays[i] = g_ptr_array_new_with_free_func (g_object_unref);
+      }
+
+  if (bundle->client != NULL)
+    {
+      GpRecord *shared = g_hash_table_lookup (clients, gp_record_get_id (bundle->client));
+
+      if (shared == NULL)
+        g_hash_table_insert (clients, g_strdup (gp_record_get_id (bundle->client)), g_object_ref (bundle->client));
+      else
+        g_set_object (&bundle->client, shared);
+    }
+}
+
 static gboolean
 chasing_run (GpStoreTxn  *txn,
              gpointer     user_data,
@@ -1124,6 +1152,7 @@ chasing_run (GpStoreTxn  *txn,
 {
   BillingData *data = user_data;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   sqlite3_stmt *stmt;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
@@ -1159,6 +1188,7 @@ chasing_run (GpStoreTxn  *txn,
         return FALSE;
       gp_invoice_bundle_get_chasing_input (bundle, &input);
       gp_chasing_evaluate (&input, data->date, data->intervals, data->n_intervals, &status);
+      slim_bundle (bundle, clients);
       g_ptr_array_add (items, gp_chasing_item_new (bundle, &status));
     }
 
@@ -1176,7 +1206,9 @@ chasing_run (GpStoreTxn  *txn,
  * @callback: called with the ladder
  * @user_data: data for @callback
  *
- * Places every sent invoice on the chasing ladder as of @today.
+ * Places every sent invoice on the chasing ladder as of @today. Each item's bundle holds
+ * the invoice, its client, totals and balance; its lines, payments, reminders and credit
+ * notes are left empty (gp_billing_load_async() reads them all).
  */
 void
 gp_billing_chasing_async (GpStore             *store,

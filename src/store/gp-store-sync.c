@@ -2802,7 +2802,9 @@ row_live (Ctx        *ctx,
 
 /* Points every live row outside the restored subtree (@keys) that references one of its
  * moved records (@ids of @tables, to @targets; @kept ones stay) at the record's new id, as a
- * local edit that is pushed like any other. */
+ * local edit that is pushed like any other. Rows that point at a moved record through
+ * their parent column are in the subtree already; the other references (a time entry's
+ * client, the invoice its time is billed to) are indexed. */
 static gboolean
 follow_restored (Ctx         *ctx,
                  GPtrArray   *tables,
@@ -2812,36 +2814,46 @@ follow_restored (Ctx         *ctx,
                  GHashTable  *kept,
                  GError     **error)
 {
-  for (guint i = 0; i < ids->len; i++)
+  for (guint n = 0; n < ctx->n_tables; n++)
     {
-      const GpTable *moved = g_ptr_array_index (tables, i);
-      const char *old_id = g_ptr_array_index (ids, i);
-      g_autofree char *key = g_strconcat (moved->name, "/", old_id, NULL);
-      const char *new_id = g_hash_table_lookup (targets, key);
+      TableCtx *t = &ctx->tables[n];
 
-      if (g_hash_table_contains (kept, key) || new_id == NULL || g_str_equal (new_id, old_id))
-        continue;
-      for (guint n = 0; n < ctx->n_tables; n++)
+      for (guint c = 0; c < t->table->n_columns; c++)
         {
-          TableCtx *t = &ctx->tables[n];
+          const GpColumn *column = &t->table->columns[c];
+          g_autofree char *sql = NULL;
+          sqlite3_stmt *stmt = NULL;
 
-          for (guint c = 0; c < t->table->n_columns; c++)
+          if (column->references == NULL || g_strcmp0 (column->name, t->table->parent_column) == 0)
+            continue;
+
+          for (guint i = 0; i < ids->len; i++)
             {
-              const GpColumn *column = &t->table->columns[c];
-              g_autoptr(GPtrArray) referrers = g_ptr_array_new_with_free_func (g_free);
-              g_autofree char *sql = NULL;
-              sqlite3_stmt *stmt;
+              const GpTable *moved = g_ptr_array_index (tables, i);
+              const char *old_id = g_ptr_array_index (ids, i);
+              g_autofree char *key = NULL;
+              g_autoptr(GPtrArray) referrers = NULL;
+              const char *new_id;
 
               if (g_strcmp0 (column->references, moved->name) != 0)
                 continue;
-              sql = g_strdup_printf ("SELECT id FROM \"%s\" WHERE \"%s\" = ?1 AND _status != 'deleted'",
-                                     t->table->name, column->name);
-              if ((stmt = prepare (ctx->db, sql, error)) == NULL)
-                return FALSE;
+              key = g_strconcat (moved->name, "/", old_id, NULL);
+              new_id = g_hash_table_lookup (targets, key);
+              if (g_hash_table_contains (kept, key) || new_id == NULL || g_str_equal (new_id, old_id))
+                continue;
+
+              if (stmt == NULL)
+                {
+                  sql = g_strdup_printf ("SELECT id FROM \"%s\" WHERE \"%s\" = ?1 AND _status != 'deleted'",
+                                         t->table->name, column->name);
+                  if ((stmt = prepare (ctx->db, sql, error)) == NULL)
+                    return FALSE;
+                }
+              referrers = g_ptr_array_new_with_free_func (g_free);
               sqlite3_bind_text (stmt, 1, old_id, -1, SQLITE_TRANSIENT);
               while (sqlite3_step (stmt) == SQLITE_ROW)
                 g_ptr_array_add (referrers, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
-              sqlite3_finalize (stmt);
+              sqlite3_reset (stmt);
 
               for (guint r = 0; r < referrers->len; r++)
                 {
@@ -2853,13 +2865,20 @@ follow_restored (Ctx         *ctx,
                   if (g_hash_table_contains (keys, ref_key))
                     continue; /* in the subtree: moved with it */
                   if ((row = read_row (ctx, t, id, error)) == NULL)
-                    return FALSE;
+                    {
+                      sqlite3_finalize (stmt);
+                      return FALSE;
+                    }
                   data = copy_object (row->data);
                   json_object_set_string_member (data, column->name, new_id);
                   if (!write_resolved (ctx, t, row, data, error))
-                    return FALSE;
+                    {
+                      sqlite3_finalize (stmt);
+                      return FALSE;
+                    }
                 }
             }
+          g_clear_pointer (&stmt, sqlite3_finalize);
         }
     }
   return TRUE;

@@ -21,7 +21,18 @@
  * reads only the rows shown (a page at a time, placeholders until they are in). Sorting
  * and filtering run in SQLite (gp_paged_list_set_sort/set_filter_text): the column
  * headers' sorters are never used to sort anything, they only tell us which header the
- * user clicked, so 100k rows never pass through a GtkSortListModel. */
+ * user clicked, so 100k rows never pass through a GtkSortListModel.
+ *
+ * GTK 4.8's list views build a row for up to 200 items around the visible ones, whatever
+ * the window shows. For the first frame the column view sees only the first FIRST_ROWS
+ * records (a GtkSliceListModel), what the default window shows; once that frame is
+ * painted, GROW_ROWS more come in each frame until BUILT_ROWS, and then all of them (no
+ * more rows are built for those). So opening a big list costs the rows on screen, and the
+ * off-screen rows are built a few at a time instead of in one long frame. */
+
+#define FIRST_ROWS 30
+#define GROW_ROWS 34
+#define BUILT_ROWS 200
 
 typedef enum
 {
@@ -80,6 +91,8 @@ struct _GpListPage
   char *table;
   GpStore *store;
   GpPagedList *records;
+  GtkSliceListModel *slice;   /* FIRST_ROWS, then growing to all of records */
+  guint grow_tick;
   GtkSingleSelection *selection;
   GHashTable *client_names;
   GObject *probe_a;
@@ -496,6 +509,63 @@ add_columns (GpListPage *self)
     }
 }
 
+static gboolean
+grow_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  GpListPage *self = GP_LIST_PAGE (widget);
+  guint size = gtk_slice_list_model_get_size (self->slice);
+
+  if (size >= BUILT_ROWS
+      || (size >= g_list_model_get_n_items (G_LIST_MODEL (self->records)) && !gp_paged_list_get_loading (self->records)))
+    {
+      gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
+      self->grow_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+  gtk_slice_list_model_set_size (self->slice, size + GROW_ROWS);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Once the first frame with the page is painted, the rest of the list comes in. */
+static void
+first_paint_cb (GdkFrameClock *clock,
+                GpListPage    *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_paint_cb, self);
+  if (self->slice != NULL && self->grow_tick == 0)
+    self->grow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), grow_tick_cb, NULL, NULL);
+}
+
+static void
+gp_list_page_map (GtkWidget *widget)
+{
+  GpListPage *self = GP_LIST_PAGE (widget);
+
+  GTK_WIDGET_CLASS (gp_list_page_parent_class)->map (widget);
+
+  if (self->slice != NULL && self->grow_tick == 0 && gtk_slice_list_model_get_size (self->slice) != G_MAXUINT)
+    g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                             G_CALLBACK (first_paint_cb), self, 0);
+}
+
+static void
+gp_list_page_unmap (GtkWidget *widget)
+{
+  GpListPage *self = GP_LIST_PAGE (widget);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  if (clock != NULL)
+    g_signal_handlers_disconnect_by_func (clock, first_paint_cb, self);
+  if (self->grow_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->grow_tick);
+      self->grow_tick = 0;
+    }
+  GTK_WIDGET_CLASS (gp_list_page_parent_class)->unmap (widget);
+}
+
 static void
 gp_list_page_constructed (GObject *object)
 {
@@ -514,7 +584,8 @@ gp_list_page_constructed (GObject *object)
       apply_default_sort (self);
       g_signal_connect_object (self->records, "notify::loading",
                                G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
-      self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->records)));
+      self->slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->records)), 0, FIRST_ROWS);
+      self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->slice)));
       gtk_single_selection_set_autoselect (self->selection, TRUE);
       g_signal_connect_object (self->selection, "items-changed",
                                G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
@@ -541,6 +612,7 @@ gp_list_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_LIST_PAGE);
 
   g_clear_object (&self->selection);
+  g_clear_object (&self->slice);
   g_clear_object (&self->records);
   g_clear_object (&self->store);
   g_clear_object (&self->probe_a);
@@ -621,6 +693,8 @@ gp_list_page_class_init (GpListPageClass *klass)
   object_class->finalize = gp_list_page_finalize;
   object_class->get_property = gp_list_page_get_property;
   object_class->set_property = gp_list_page_set_property;
+  widget_class->map = gp_list_page_map;
+  widget_class->unmap = gp_list_page_unmap;
 
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL,

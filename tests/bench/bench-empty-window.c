@@ -7,11 +7,14 @@
 
 /* The baseline for bench-window.py: an empty GTK window of GigPilot's default size,
  * opened the way GigPilot opens its own (a GtkApplication), printing the monotonic
- * time of its first painted frame like GigPilot does with GIGPILOT_BENCH_FIRST_FRAME. */
+ * time of its first painted frame like GigPilot does with GIGPILOT_BENCH_FIRST_FRAME.
+ * With --adw, an empty libadwaita window (AdwApplication, AdwApplicationWindow): what
+ * any libadwaita app pays before its own first widget. */
 
 #include "config.h"
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
+#include <string.h>
 
 static void
 first_frame_painted_cb (GdkFrameClock *clock,
@@ -25,7 +28,8 @@ static void
 activate_cb (GtkApplication *app,
              gpointer        user_data)
 {
-  GtkWidget *window = gtk_application_window_new (app);
+  GtkWidget *window = ADW_IS_APPLICATION (app) ? adw_application_window_new (app)
+                                               : gtk_application_window_new (app);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 680);
   gtk_window_set_title (GTK_WINDOW (window), "Empty");
@@ -38,9 +42,14 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GtkApplication) app = gtk_application_new ("io.github.gigpilot.BenchEmptyWindow",
-                                                       G_APPLICATION_NON_UNIQUE);
+  gboolean adw = argc > 1 && strcmp (argv[1], "--adw") == 0;
+  g_autoptr(GtkApplication) app = NULL;
+
+  if (adw)
+    app = GTK_APPLICATION (adw_application_new ("io.github.gigpilot.BenchEmptyAdwWindow", G_APPLICATION_NON_UNIQUE));
+  else
+    app = gtk_application_new ("io.github.gigpilot.BenchEmptyWindow", G_APPLICATION_NON_UNIQUE);
 
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), NULL);
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  return g_application_run (G_APPLICATION (app), adw ? 1 : argc, argv);
 }

@@ -69,18 +69,21 @@ def main():
         subprocess.run([sys.executable, os.path.join(here, "..", "ui", "seed.py"), db, str(N)], check=True)
         first_frame([app], env, workdir)  # warm the page cache like a second start would
 
-        empty_ms, app_ms, rss = [], [], []
+        empty_ms, adw_ms, app_ms, rss = [], [], [], []
         for _ in range(RUNS):
             empty_ms.append(first_frame([empty], env, workdir)[0])
+            adw_ms.append(first_frame([empty, "--adw"], env, workdir)[0])
             ms, mib = first_frame([app], env, workdir, settle=8.0)
             app_ms.append(ms)
             rss.append(mib)
 
         e, a = statistics.median(empty_ms), statistics.median(app_ms)
         print(f"window_first_frame_empty {e:.1f} ms")
+        print(f"window_first_frame_empty_adw {statistics.median(adw_ms):.1f} ms")
         print(f"window_first_frame_app_no_invoices {statistics.median(fresh_ms):.1f} ms")
         print(f"window_first_frame_100k {a:.1f} ms")
         print(f"window_first_frame_ratio {a / e:.2f} x")
+        print(f"window_first_frame_ratio_adw {a / statistics.median(adw_ms):.2f} x")
         print(f"app_peak_rss_100k {statistics.median(rss):.1f} MiB")
 
 

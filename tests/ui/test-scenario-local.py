@@ -3,6 +3,7 @@
 # UI and read the total back, watch "changes waiting" count the edits, delete with undo,
 # and open every window and dialog once. Screenshots go to the build dir.
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -15,6 +16,9 @@ artifacts = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp()
 os.makedirs(artifacts, exist_ok=True)
 tmp = tempfile.mkdtemp(prefix="gigpilot-ui-")
 tap = gpui.Tap()
+# The session's keyring is shared by the tests: a token ui-scenario-sync left there would
+# sign this app in (it takes the newest), and it must start signed out.
+subprocess.run(["secret-tool", "clear", "xdg:schema", "io.github.gigpilot.Token"], check=False)
 app = gpui.App(os.path.join(tmp, "local.db"), artifacts)
 
 try:

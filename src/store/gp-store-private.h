@@ -171,6 +171,11 @@ GpRecord     *_gp_store_record_from_stmt   (const GpTable        *table,
                                             sqlite3_stmt         *stmt);
 /* "id, name, email, …, _status" for @table, ready for "SELECT %s FROM …". */
 const char   *_gp_store_table_select_list  (const GpTable        *table);
+/* The full-text index: what a row of @table contributes (see migration 6: a batch of
+ * pulled rows written while the sync_meta key 'index_batch' exists is indexed by its
+ * writer, with set-based statements, instead of by the insert trigger). */
+const char   *_gp_store_index_text         (const char           *table,
+                                            const char          **kind);
 /* Sets @error from the connection's last error; CORRUPT for a damaged file, FAILED else. */
 void          _gp_store_set_sqlite_error   (GError              **error,
                                             sqlite3              *db,

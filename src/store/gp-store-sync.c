@@ -454,6 +454,10 @@ typedef struct
   sqlite3_stmt *update_row;
   sqlite3_stmt *delete_row;
   sqlite3_stmt *insert_batch;   /* INSERT_BATCH rows at once, prepared on first use */
+  /* The full-text index of a batch's rows (tables in the index only, on first use). */
+  sqlite3_stmt *index_docs;
+  sqlite3_stmt *index_clear;
+  sqlite3_stmt *index_insert;
 } TableCtx;
 
 static void
@@ -464,6 +468,9 @@ table_ctx_clear (TableCtx *ctx)
   g_clear_pointer (&ctx->update_row, sqlite3_finalize);
   g_clear_pointer (&ctx->delete_row, sqlite3_finalize);
   g_clear_pointer (&ctx->insert_batch, sqlite3_finalize);
+  g_clear_pointer (&ctx->index_docs, sqlite3_finalize);
+  g_clear_pointer (&ctx->index_clear, sqlite3_finalize);
+  g_clear_pointer (&ctx->index_insert, sqlite3_finalize);
 }
 
 static gboolean
@@ -518,6 +525,8 @@ typedef struct
   TableCtx tables[8];
   guint n_tables;
   sqlite3_stmt *find_conflict;
+  sqlite3_stmt *index_batch_on;    /* sets the sync_meta key 'index_batch' (migration 6) */
+  sqlite3_stmt *index_batch_off;
   gint64 now;
 } Ctx;
 
@@ -527,6 +536,8 @@ ctx_clear (Ctx *ctx)
   for (guint i = 0; i < ctx->n_tables; i++)
     table_ctx_clear (&ctx->tables[i]);
   g_clear_pointer (&ctx->find_conflict, sqlite3_finalize);
+  g_clear_pointer (&ctx->index_batch_on, sqlite3_finalize);
+  g_clear_pointer (&ctx->index_batch_off, sqlite3_finalize);
 }
 
 static gboolean
@@ -551,7 +562,11 @@ ctx_init (Ctx         *ctx,
                                 "SELECT id, kind, fields FROM conflicts WHERE table_name = ?1 "
                                 "AND record_id = ?2 AND resolved_at IS NULL "
                                 "ORDER BY id DESC LIMIT 1", error);
-  if (ctx->find_conflict == NULL)
+  if (ctx->find_conflict != NULL)
+    ctx->index_batch_on = prepare (ctx->db, "INSERT INTO sync_meta (key, value) VALUES ('index_batch', '1')", error);
+  if (ctx->index_batch_on != NULL)
+    ctx->index_batch_off = prepare (ctx->db, "DELETE FROM sync_meta WHERE key = 'index_batch'", error);
+  if (ctx->index_batch_off == NULL)
     {
       ctx_clear (ctx);
       return FALSE;
@@ -1746,6 +1761,83 @@ prepare_insert_batch (Ctx            *ctx,
   return prepare (ctx->db, sql->str, error);
 }
 
+/* Prepares the statements that index a batch of @t's new rows; *@indexed tells whether
+ * @t is in the full-text index at all. */
+static gboolean
+prepare_index_batch (Ctx       *ctx,
+                     TableCtx  *t,
+                     gboolean  *indexed,
+                     GError   **error)
+{
+  const char *kind;
+  const char *text = _gp_store_index_text (t->table->name, &kind);
+  g_autofree char *docs = NULL;
+  g_autofree char *clear = NULL;
+  g_autofree char *insert = NULL;
+
+  *indexed = text != NULL;
+  if (text == NULL || t->index_insert != NULL)
+    return TRUE;
+
+  /* What the insert trigger does per row, for the whole batch (?1: a JSON array of ids). */
+  docs = g_strdup_printf ("INSERT OR IGNORE INTO estimate_docs (kind, ref_id) "
+                          "SELECT '%s', value FROM json_each (?1)", kind);
+  /* CROSS JOIN keeps the batch's ids first: otherwise SQLite walks every document of the
+   * kind for each batch, and a first sync grows quadratic. */
+  clear = g_strdup_printf ("DELETE FROM estimate_index WHERE rowid IN (SELECT d.docid FROM json_each (?1) j "
+                           "CROSS JOIN estimate_docs d ON d.kind = '%s' AND d.ref_id = j.value)", kind);
+  insert = g_strdup_printf ("INSERT INTO estimate_index (rowid, text) SELECT d.docid, %s "
+                            "FROM json_each (?1) j CROSS JOIN \"%s\" t ON t.id = j.value "
+                            "CROSS JOIN estimate_docs d ON d.kind = '%s' AND d.ref_id = t.id "
+                            "WHERE t._status != 'deleted' AND %s IS NOT NULL",
+                            text, t->table->name, kind, text);
+  if ((t->index_docs = prepare (ctx->db, docs, error)) == NULL
+      || (t->index_clear = prepare (ctx->db, clear, error)) == NULL
+      || (t->index_insert = prepare (ctx->db, insert, error)) == NULL)
+    {
+      g_clear_pointer (&t->index_docs, sqlite3_finalize);
+      g_clear_pointer (&t->index_clear, sqlite3_finalize);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Puts the rows @ids (the batch just inserted while the insert trigger stood aside) into
+ * the full-text index, as the trigger would have. */
+static gboolean
+index_batch (Ctx         *ctx,
+             TableCtx    *t,
+             GHashTable  *ids,
+             GError     **error)
+{
+  g_autoptr(GString) json = g_string_sized_new (20 * g_hash_table_size (ids) + 2);
+  sqlite3_stmt *steps[] = { t->index_docs, t->index_clear, t->index_insert };
+  GHashTableIter iter;
+  gpointer id;
+
+  g_string_append_c (json, '[');
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    {
+      if (json->len > 1)
+        g_string_append_c (json, ',');
+      append_json_string (json, id);
+    }
+  g_string_append_c (json, ']');
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      gboolean ok;
+
+      sqlite3_bind_text (steps[i], 1, json->str, json->len, SQLITE_STATIC);
+      ok = step_done (ctx->db, steps[i], error);
+      sqlite3_clear_bindings (steps[i]);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Whether the parent table of @table holds any tombstone (the _status index answers). */
 static gboolean
 has_tombstones (Ctx           *ctx,
@@ -1782,11 +1874,14 @@ flush_pending (PullState  *state,
   sqlite3_stmt *stmt;
   gboolean owned = FALSE;
   gboolean flag;
+  gboolean indexed;
   int index = 1;
   int rc;
 
   if (pending->len == 0)
     return TRUE;
+  if (!prepare_index_batch (ctx, t, &indexed, error))
+    return FALSE;
 
   if (pending->len == INSERT_BATCH)
     {
@@ -1816,6 +1911,14 @@ flush_pending (PullState  *state,
       sqlite3_bind_text (stmt, index++, base, -1, SQLITE_STATIC);
     }
 
+  /* The insert trigger of the full-text index stands aside for this one statement; the
+   * rows it inserts are indexed right after, before anything else can touch them. */
+  if (indexed && !step_done (ctx->db, ctx->index_batch_on, error))
+    {
+      if (owned)
+        sqlite3_finalize (stmt);
+      return FALSE;
+    }
   inserted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_hash_table_add (inserted, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
@@ -1826,6 +1929,10 @@ flush_pending (PullState  *state,
   if (owned)
     sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
+    return FALSE;
+  if (indexed
+      && (!step_done (ctx->db, ctx->index_batch_off, error)
+          || (g_hash_table_size (inserted) > 0 && !index_batch (ctx, t, inserted, error))))
     return FALSE;
 
   /* In pull order: the new rows are announced; a record whose row exists (also the second

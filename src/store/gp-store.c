@@ -66,6 +66,19 @@
   "  DELETE FROM estimate_docs WHERE kind = '" kind "' AND ref_id = OLD.id;\n" \
   "END;\n"
 
+/* Migration 6's insert trigger: the same as GP_STORE_FTS_TRIGGERS's, except while the
+ * sync_meta key 'index_batch' exists. Only a pulled batch sets it, around its one INSERT,
+ * and indexes the batch's rows itself (index_batch() in gp-store-sync.c). */
+#define GP_STORE_FTS_INSERT_TRIGGER(table, kind, text) \
+  "DROP TRIGGER " table "_fts_insert;\n" \
+  "CREATE TRIGGER " table "_fts_insert AFTER INSERT ON " table "\n" \
+  "  WHEN NOT EXISTS (SELECT 1 FROM sync_meta WHERE key = 'index_batch') BEGIN\n" \
+  "  INSERT OR IGNORE INTO estimate_docs (kind, ref_id) VALUES ('" kind "', NEW.id);\n" \
+  "  DELETE FROM estimate_index WHERE rowid = (SELECT docid FROM estimate_docs WHERE kind = '" kind "' AND ref_id = NEW.id);\n" \
+  "  INSERT INTO estimate_index (rowid, text) SELECT docid, " text " FROM estimate_docs\n" \
+  "    WHERE kind = '" kind "' AND ref_id = NEW.id AND NEW._status != 'deleted' AND " text " IS NOT NULL;\n" \
+  "END;\n"
+
 static const char *migrations[] = {
   /* 1: the synced tables, history and sync bookkeeping. */
   "CREATE TABLE clients (\n"
@@ -206,6 +219,11 @@ static const char *migrations[] = {
   "CREATE INDEX invoices_by_status ON invoices (status COLLATE NOCASE, id) WHERE _status != 'deleted';\n"
   "CREATE INDEX invoices_by_issued ON invoices (issued_on COLLATE NOCASE, id) WHERE _status != 'deleted';\n"
   "CREATE INDEX invoices_by_due ON invoices (due_on COLLATE NOCASE, id) WHERE _status != 'deleted';\n",
+
+  /* 6: a first sync indexes each pulled batch of lines and tickets with one set-based
+   * statement instead of three trigger statements per row (about half the cost). */
+  GP_STORE_FTS_INSERT_TRIGGER ("invoice_lines", "line", "NEW.description")
+  GP_STORE_FTS_INSERT_TRIGGER ("tickets", "ticket", "NEW.title || coalesce (' ' || NEW.body, '')"),
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == GP_STORE_DB_VERSION);
@@ -425,6 +443,40 @@ assert_store_thread (GpStore *self)
 {
   g_assert (self->thread != NULL);
   g_assert (g_thread_self () == self->thread);
+}
+
+/* What the full-text triggers index, per table: the document kind and the text, as an
+ * expression over the row aliased "t". Keep in step with the migrations' triggers. */
+static const struct
+{
+  const char *table;
+  const char *kind;
+  const char *text;
+} indexed_tables[] = {
+  { "invoice_lines", "line", "t.description" },
+  { "tickets", "ticket", "t.title || coalesce (' ' || t.body, '')" },
+};
+
+/**
+ * _gp_store_index_text:
+ * @table: a synced table
+ * @kind: (out): the document kind of its rows in estimate_docs
+ *
+ * Returns: (nullable): the indexed text of a row of @table, as an SQL expression over the
+ *   row aliased "t"; NULL if @table is not in the full-text index
+ */
+const char *
+_gp_store_index_text (const char  *table,
+                      const char **kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (indexed_tables); i++)
+    if (g_str_equal (indexed_tables[i].table, table))
+      {
+        *kind = indexed_tables[i].kind;
+        return indexed_tables[i].text;
+      }
+  *kind = NULL;
+  return NULL;
 }
 
 /**

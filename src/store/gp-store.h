@@ -17,7 +17,7 @@
 G_BEGIN_DECLS
 
 /* The newest database layout this build understands (PRAGMA user_version). */
-#define GP_STORE_DB_VERSION 5
+#define GP_STORE_DB_VERSION 6
 
 #define GP_TYPE_HISTORY_ENTRY (gp_history_entry_get_type ())
 

@@ -180,9 +180,9 @@ test_existing_rows (Fixture       *f,
 }
 
 /* The full-text index after pulled batches equals what indexing every row one at a time
- * gives: one entry per live line and ticket with text, with that row's text, none for
- * tombstones or rows without text; an id twice in a page, a merged update and a local
- * insert keep it so. */
+ * gives (the insert triggers stand aside while a batch indexes its own rows): one entry
+ * per live line and ticket with text, with that row's text, none for tombstones or rows
+ * without text; an id twice in a page, a merged update and a local insert keep it so. */
 static void
 test_search_index (Fixture       *f,
                    gconstpointer  data)
@@ -243,6 +243,112 @@ test_search_index (Fixture       *f,
                    ==, 1);
   g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index"), ==,
                    gp_test_sql_int (f->path, expected));
+}
+
+/* A pull that fails inside a batch of tickets (while their insert trigger stands aside)
+ * leaves nothing of its page behind, the key 'index_batch' included: the next local insert
+ * and the next pull index as before. */
+static void
+test_failed_pull_index (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *bad = page ("\"clients\":{\"created\":[{\"id\":\"c1\",\"name\":\"C\"}],\"updated\":[],\"deleted\":[]},"
+                               "\"tickets\":{\"created\":[{\"id\":\"t1\",\"client_id\":\"c1\",\"title\":\"Printer\"},"
+                               "{\"id\":\"t2\",\"client_id\":\"c1\",\"title\":\"boom\"}],\"updated\":[],\"deleted\":[]}",
+                               NULL);
+  g_autofree char *good = page ("\"clients\":{\"created\":[{\"id\":\"c1\",\"name\":\"C\"}],\"updated\":[],\"deleted\":[]},"
+                                "\"tickets\":{\"created\":[{\"id\":\"t1\",\"client_id\":\"c1\",\"title\":\"Printer\"},"
+                                "{\"id\":\"t3\",\"client_id\":\"c1\",\"title\":\"Scanner\"}],\"updated\":[],\"deleted\":[]}",
+                                NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GpPullOutcome) outcome = NULL;
+  g_autofree char *local = NULL;
+
+  /* The ticket "boom" fails inside the batch's one INSERT, after "Printer" went in. */
+  gp_test_sql_exec (f->path, "CREATE TRIGGER boom BEFORE INSERT ON tickets WHEN NEW.title = 'boom' "
+                             "BEGIN SELECT RAISE (ABORT, 'boom'); END;");
+  outcome = apply (f, bad, &error);
+  g_assert_null (outcome);
+  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key = 'index_batch'"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM tickets"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM clients"), ==, 0);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index"), ==, 0);
+  gp_test_sql_exec (f->path, "DROP TRIGGER boom;");
+
+  apply_ok (f, good);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'printer'"),
+                   ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'scanner'"),
+                   ==, 1);
+  local = gp_test_save (f->store, "tickets", NULL, "{\"client_id\":\"c1\",\"title\":\"Router\"}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'router'"),
+                   ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM sync_meta WHERE key = 'index_batch'"), ==, 0);
+}
+
+/* A file of layout 5 (every insert indexed by its trigger) migrates to 6: what it indexed
+ * stays searchable, and pulled batches and local inserts are indexed after. */
+static void
+test_migrates_v5_index (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *first = page ("\"clients\":{\"created\":[{\"id\":\"c1\",\"name\":\"C\"}],\"updated\":[],\"deleted\":[]},"
+                                 "\"tickets\":{\"created\":[{\"id\":\"t1\",\"client_id\":\"c1\",\"title\":\"Printer\"}],"
+                                 "\"updated\":[],\"deleted\":[]}", NULL);
+  g_autofree char *second = page ("\"tickets\":{\"created\":[{\"id\":\"t3\",\"client_id\":\"c1\",\"title\":\"Scanner\"}],"
+                                  "\"updated\":[],\"deleted\":[]},"
+                                  "\"invoices\":{\"created\":[{\"id\":\"i1\",\"client_id\":\"c1\",\"number\":\"1\"}],"
+                                  "\"updated\":[],\"deleted\":[]},"
+                                  "\"invoice_lines\":{\"created\":[{\"id\":\"l1\",\"invoice_id\":\"i1\","
+                                  "\"description\":\"Logo design\"}],\"updated\":[],\"deleted\":[]}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *trigger = NULL;
+
+  apply_ok (f, first);
+  gp_test_close_store (f->store);
+  /* Layout 5's insert triggers, as that release wrote them. */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *table = i == 0 ? "invoice_lines" : "tickets";
+      const char *kind = i == 0 ? "line" : "ticket";
+      const char *text = i == 0 ? "NEW.description" : "NEW.title || coalesce (' ' || NEW.body, '')";
+      g_autofree char *sql =
+        g_strdup_printf ("DROP TRIGGER %s_fts_insert;"
+                         "CREATE TRIGGER %s_fts_insert AFTER INSERT ON %s BEGIN\n"
+                         "  INSERT OR IGNORE INTO estimate_docs (kind, ref_id) VALUES ('%s', NEW.id);\n"
+                         "  DELETE FROM estimate_index WHERE rowid = (SELECT docid FROM estimate_docs "
+                         "WHERE kind = '%s' AND ref_id = NEW.id);\n"
+                         "  INSERT INTO estimate_index (rowid, text) SELECT docid, %s FROM estimate_docs\n"
+                         "    WHERE kind = '%s' AND ref_id = NEW.id AND NEW._status != 'deleted' AND %s IS NOT NULL;\n"
+                         "END;",
+                         table, table, table, kind, kind, text, kind, text);
+      gp_test_sql_exec (f->path, sql);
+    }
+  gp_test_sql_exec (f->path, "PRAGMA user_version = 5;");
+  trigger = gp_test_sql_text (f->path, "SELECT sql FROM sqlite_master WHERE name = 'tickets_fts_insert'");
+  g_assert_null (strstr (trigger, "index_batch"));
+
+  f->store = gp_test_open_store (f->path);
+  g_assert_cmpint (gp_test_sql_int (f->path, "PRAGMA user_version"), ==, GP_STORE_DB_VERSION);
+  g_clear_pointer (&trigger, g_free);
+  trigger = gp_test_sql_text (f->path, "SELECT sql FROM sqlite_master WHERE name = 'tickets_fts_insert'");
+  g_assert_nonnull (strstr (trigger, "index_batch"));
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'printer'"),
+                   ==, 1);
+
+  apply_ok (f, second);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'scanner'"),
+                   ==, 1);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'logo'"),
+                   ==, 1);
+  local = gp_test_save (f->store, "invoice_lines", NULL, "{\"invoice_id\":\"i1\",\"description\":\"Hosting\"}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gp_test_sql_int (f->path, "SELECT count(*) FROM estimate_index WHERE estimate_index MATCH 'hosting'"),
+                   ==, 1);
 }
 
 /* A child before its parent waits for the parent's page; a reference that is not a string
@@ -343,6 +449,8 @@ main (int   argc,
   ADD ("/apply-pull/existing-rows", test_existing_rows);
   ADD ("/apply-pull/orphans", test_orphans);
   ADD ("/apply-pull/search-index", test_search_index);
+  ADD ("/apply-pull/failed-pull-index", test_failed_pull_index);
+  ADD ("/apply-pull/migrates-v5-index", test_migrates_v5_index);
 #undef ADD
   g_test_add ("/apply-pull/stale-orphan/batched", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
               test_stale_orphan, fixture_tear_down);

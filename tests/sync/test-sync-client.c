@@ -793,25 +793,16 @@ test_billed_into_held_invoice (Fixture       *f,
 
 /* A push lost on the way back --------------------------------------------------------------- */
 
-/* A's push of a new client commits on the server, but its answer is lost: A still holds the
- * client as created, with no server version. Any copy on the server came from that push, so
- * when B's edit comes back A merges against what it pushed: B's email and A's later name both
- * stay, and nothing is offered as a conflict (it used to offer every field B changed). A
- * delete of such a record must reach the server too, instead of the record coming back. */
+/* Collects A's pending changes and pushes them as A would; the push commits on the server,
+ * but A never hears of it. */
 static void
-test_lost_answer (Fixture       *f,
-                  gconstpointer  data)
+push_unanswered (Fixture *f)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
-                                          "{\"name\":\"Acme\",\"email\":\"a@acme.test\"}", NULL);
-  g_autofree char *other = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Other\"}", NULL);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GpPushBatch) batch = NULL;
   g_autoptr(GString) body = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *email = NULL;
   gsize size;
   const char *bytes;
 
@@ -821,8 +812,25 @@ test_lost_answer (Fixture       *f,
   g_assert_no_error (error);
   bytes = g_bytes_get_data (gp_push_batch_get_body (batch), &size);
   body = g_string_new_len (bytes, size);
-  /* The push commits; A never hears of it. */
   gp_test_push (session, f->server->uri, gp_account_get_token (f->account_a), body);
+}
+
+/* A's push of a new client commits on the server, but its answer is lost: A still holds the
+ * client as created, with no server version. Any copy on the server came from that push, so
+ * when B's edit comes back A merges against what it pushed: B's email and A's later name both
+ * stay, and nothing is offered as a conflict (it used to offer every field B changed). A
+ * delete of such a record must reach the server too, instead of the record coming back. */
+static void
+test_lost_answer (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *client = gp_test_save (f->store_a, "clients", NULL,
+                                          "{\"name\":\"Acme\",\"email\":\"a@acme.test\"}", NULL);
+  g_autofree char *other = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Other\"}", NULL);
+  g_autofree char *name = NULL;
+  g_autofree char *email = NULL;
+
+  push_unanswered (f);
 
   sync_ok (f->b);
   g_free (gp_test_save (f->store_b, "clients", client, "{\"email\":\"b@acme.test\"}", NULL));
@@ -1005,29 +1013,16 @@ static void
 test_sent_note_purged (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *quiet = NULL;
   g_autofree char *edited = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GpPushBatch) batch = NULL;
-  g_autoptr(GString) body = NULL;
   g_autoptr(GError) error = NULL;
   const char *sent = "SELECT count(*) FROM sync_meta WHERE key LIKE 'sent:%'";
-  gsize size;
-  const char *bytes;
 
   /* A has pulled before: its next pull names what was deleted since. */
   sync_ok (f->a);
   quiet = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Quiet\"}", NULL);
   edited = gp_test_save (f->store_a, "clients", NULL, "{\"name\":\"Edited\"}", NULL);
-  gp_store_sync_collect_async (f->store_a, 100, NULL, result_cb, &result);
-  gp_test_wait (&result);
-  batch = gp_store_sync_collect_finish (f->store_a, result, &error);
-  g_assert_no_error (error);
-  bytes = g_bytes_get_data (gp_push_batch_get_body (batch), &size);
-  body = g_string_new_len (bytes, size);
-  /* The push commits; A never hears of it. */
-  gp_test_push (session, f->server->uri, gp_account_get_token (f->account_a), body);
+  push_unanswered (f);
   g_assert_cmpint (gp_test_sql_int (f->path_a, sent), ==, 2);
 
   /* B deletes both; A edits one of them meanwhile, then lets its delete stand. */

@@ -726,6 +726,25 @@ queue_reload (GpPagedList *self)
     self->reload_source = g_idle_add_full (G_PRIORITY_DEFAULT, reload_cb, self, NULL);
 }
 
+/**
+ * gp_paged_list_flush:
+ * @self: a #GpPagedList
+ *
+ * Starts a reload that waits for the main loop to go idle (after a new sort or filter)
+ * now: for a list just set up, whose first rows a window is waiting for.
+ */
+void
+gp_paged_list_flush (GpPagedList *self)
+{
+  g_return_if_fail (GP_IS_PAGED_LIST (self));
+
+  if (self->reload_source != 0)
+    {
+      g_source_remove (self->reload_source);
+      reload_cb (self);
+    }
+}
+
 static void
 store_changed_cb (GpStore     *store,
                   const char  *table,

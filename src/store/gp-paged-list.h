@@ -26,6 +26,7 @@ void         gp_paged_list_set_filter_text (GpPagedList *self,
 void         gp_paged_list_set_sort        (GpPagedList *self,
                                             const char  *column,
                                             gboolean     descending);
+void         gp_paged_list_flush           (GpPagedList *self);
 GpRecord    *gp_paged_list_lookup          (GpPagedList *self,
                                             const char  *id);
 gboolean     gp_paged_list_is_placeholder  (GpPagedList *self,

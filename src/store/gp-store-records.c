@@ -1959,6 +1959,83 @@ gp_store_query_finish (GpStore       *self,
   return records;
 }
 
+static gboolean
+count_run (GpStoreTxn  *txn,
+           gpointer     user_data,
+           GError     **error)
+{
+  QueryData *data = user_data;
+  guint count = 0;
+
+  if (!_gp_store_txn_query_count (txn, data->query, &count, error))
+    return FALSE;
+  _gp_store_txn_set_result (txn, GUINT_TO_POINTER (count), NULL);
+  return TRUE;
+}
+
+/**
+ * gp_store_count_async:
+ * @self: a #GpStore
+ * @query: what to count (copied); its order, limit and offset are ignored
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the count
+ * @user_data: data for @callback
+ *
+ * Counts the live rows matching @query on the store thread.
+ */
+void
+gp_store_count_async (GpStore             *self,
+                      GpQuery             *query,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QueryData) data = NULL;
+
+  g_return_if_fail (GP_IS_STORE (self));
+  g_return_if_fail (query != NULL);
+
+  data = g_new0 (QueryData, 1);
+  data->query = gp_query_copy (query);
+  if (!check_query (data->query, &data->table, &error))
+    {
+      g_task_report_error (self, callback, user_data, gp_store_count_async, g_steal_pointer (&error));
+      return;
+    }
+
+  _gp_store_run_async (self, GP_STORE_COMMAND_READ, count_run, g_steal_pointer (&data),
+                       (GDestroyNotify)query_data_free, cancellable, callback, user_data,
+                       gp_store_count_async);
+}
+
+/**
+ * gp_store_count_finish:
+ * @self: a #GpStore
+ * @result: the result passed to the callback
+ * @count: (out): the number of matching rows
+ * @error: return location for an error
+ *
+ * Returns: whether the rows were counted
+ */
+gboolean
+gp_store_count_finish (GpStore       *self,
+                       GAsyncResult  *result,
+                       guint         *count,
+                       GError       **error)
+{
+  gpointer value = NULL;
+
+  g_return_val_if_fail (GP_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, gp_store_count_async), FALSE);
+
+  *count = 0;
+  if (!_gp_store_run_finish (self, result, &value, error))
+    return FALSE;
+  *count = GPOINTER_TO_UINT (value);
+  return TRUE;
+}
+
 /* History */
 
 static gboolean

@@ -34,6 +34,7 @@ struct _GpChasingPage
   GtkListBox *due_list;
   AdwPreferencesGroup *due_group;
   GtkStack *stack;
+  AdwStatusPage *empty_page;
   GtkListBox *waiting_list;
   AdwPreferencesGroup *waiting_group;
 
@@ -413,12 +414,42 @@ run_daily_jobs (GpChasingPage *self)
   gp_billing_run_recurring_async (self->store, today, self->cancellable, recurring_done_cb, g_object_ref (self));
 }
 
+static gboolean start_cb (gpointer user_data);
+
+static void
+window_painted_cb (GdkFrameClock *clock,
+                   GpChasingPage *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, window_painted_cb, self);
+  if (self->start_idle == 0)
+    self->start_idle = g_idle_add_full (G_PRIORITY_LOW, start_cb, self, NULL);
+}
+
+static void
+window_realized_cb (GtkWidget     *window,
+                    GpChasingPage *self)
+{
+  g_signal_handlers_disconnect_by_func (window, window_realized_cb, self);
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (window_painted_cb), self, 0);
+}
+
+/* The ladder reads every sent invoice. In a window still being opened it waits for the
+ * window's first painted frame, so it neither delays the lists' first rows on the store
+ * thread nor takes a core from that frame; otherwise it starts at once. */
 static gboolean
 start_cb (gpointer user_data)
 {
   GpChasingPage *self = user_data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   self->start_idle = 0;
+  if (root != NULL && !gtk_widget_get_realized (GTK_WIDGET (root)))
+    {
+      g_signal_connect_object (root, "realize", G_CALLBACK (window_realized_cb), self, G_CONNECT_AFTER);
+      return G_SOURCE_REMOVE;
+    }
+
   run_daily_jobs (self);
   return G_SOURCE_REMOVE;
 }
@@ -527,6 +558,7 @@ gp_chasing_page_class_init (GpChasingPageClass *klass)
                                                "/io/github/gigpilot/GigPilot/ui/gp-chasing-page.ui");
   gtk_widget_class_bind_template_child (widget_class, GpChasingPage, due_group);
   gtk_widget_class_bind_template_child (widget_class, GpChasingPage, due_list);
+  gtk_widget_class_bind_template_child (widget_class, GpChasingPage, empty_page);
   gtk_widget_class_bind_template_child (widget_class, GpChasingPage, stack);
   gtk_widget_class_bind_template_child (widget_class, GpChasingPage, waiting_group);
   gtk_widget_class_bind_template_child (widget_class, GpChasingPage, waiting_list);
@@ -536,6 +568,7 @@ static void
 gp_chasing_page_init (GpChasingPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  _gp_ui_status_page_set_icon_when_shown (self->empty_page, "emblem-ok-symbolic");
 
   self->cancellable = g_cancellable_new ();
   g_signal_connect_object (self->due_list, "row-activated", G_CALLBACK (row_activated_cb), self, 0);
@@ -559,8 +592,7 @@ gp_chasing_page_new (GpStore   *store,
   g_set_object (&self->settings, settings);
   if (store != NULL)
     g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
-  /* The ladder reads every sent invoice: it waits until the window has shown and the
-   * lists have asked for their first rows, so the store thread serves those first. */
+  /* The ladder reads every sent invoice: see start_cb(). */
   self->start_idle = g_idle_add_full (G_PRIORITY_LOW, start_cb, self, NULL);
   self->day_timer = g_timeout_add_seconds (DAY_CHECK_SECONDS, day_timer_cb, self);
   return self;

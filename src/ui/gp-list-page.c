@@ -84,6 +84,7 @@ struct _GpListPage
   GtkColumnView *column_view;
   GtkStack *content_stack;
   AdwStatusPage *empty_page;
+  AdwStatusPage *no_results_page;
   GtkSearchBar *search_bar;
   GtkSearchEntry *search_entry;
 
@@ -297,7 +298,11 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
 
   gtk_label_set_xalign (GTK_LABEL (label),
                         spec->kind == COLUMN_MONEY || spec->kind == COLUMN_TOTAL ? 1.0 : 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  /* Only free text is cut short. Dates, amounts and status words are short and keep
+   * their width (a narrow window scrolls sideways): a label that may be ellipsized is laid
+   * out again for every width it is measured at. */
+  if (spec->kind == COLUMN_TEXT || spec->kind == COLUMN_CLIENT)
+    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
   if (spec->kind == COLUMN_STATUS)
     {
@@ -461,6 +466,7 @@ add_columns (GpListPage *self)
     {
       self->columns = invoice_columns;
       self->n_columns = G_N_ELEMENTS (invoice_columns);
+      _gp_ui_status_page_set_icon_when_shown (self->empty_page, "x-office-document-symbolic");
       adw_status_page_set_title (self->empty_page, _("No Invoices Yet"));
       adw_status_page_set_description (self->empty_page,
                                        _("Press Ctrl+N or the + button to write your first invoice."));
@@ -472,7 +478,7 @@ add_columns (GpListPage *self)
       adw_status_page_set_title (self->empty_page, _("No Tickets Yet"));
       adw_status_page_set_description (self->empty_page,
                                        _("Keep track of work for your clients: press Ctrl+N to add a ticket."));
-      adw_status_page_set_icon_name (self->empty_page, "task-due-symbolic");
+      _gp_ui_status_page_set_icon_when_shown (self->empty_page, "task-due-symbolic");
     }
   else
     {
@@ -481,7 +487,7 @@ add_columns (GpListPage *self)
       adw_status_page_set_title (self->empty_page, _("No Clients Yet"));
       adw_status_page_set_description (self->empty_page,
                                        _("Add the people and companies you work for: press Ctrl+N."));
-      adw_status_page_set_icon_name (self->empty_page, "system-users-symbolic");
+      _gp_ui_status_page_set_icon_when_shown (self->empty_page, "system-users-symbolic");
     }
 
   for (guint i = 0; i < self->n_columns; i++)
@@ -598,6 +604,9 @@ gp_list_page_constructed (GObject *object)
                            G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);
 
   update_visible_child (self);
+  /* The store reads the first rows while the rest of the window is built. */
+  if (self->records != NULL)
+    gp_paged_list_flush (self->records);
 }
 
 static void
@@ -718,6 +727,7 @@ gp_list_page_class_init (GpListPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GpListPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, GpListPage, content_stack);
   gtk_widget_class_bind_template_child (widget_class, GpListPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, GpListPage, no_results_page);
   gtk_widget_class_bind_template_child (widget_class, GpListPage, search_bar);
   gtk_widget_class_bind_template_child (widget_class, GpListPage, search_entry);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
@@ -729,6 +739,7 @@ static void
 gp_list_page_init (GpListPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  _gp_ui_status_page_set_icon_when_shown (self->no_results_page, "system-search-symbolic");
 
   self->cancellable = g_cancellable_new ();
   self->totals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

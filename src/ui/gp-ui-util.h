@@ -39,6 +39,8 @@ char             *_gp_ui_format_milli     (gint64            milli);
 gboolean          _gp_ui_parse_milli      (const char       *text,
                                            gint64           *milli);
 gboolean          _gp_ui_is_valid_date    (const char       *text);
+void              _gp_ui_status_page_set_icon_when_shown (AdwStatusPage *page,
+                                                          const char    *icon_name);
 
 G_END_DECLS
 

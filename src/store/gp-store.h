@@ -134,16 +134,6 @@ GPtrArray  *gp_store_query_finish       (GpStore             *self,
                                          GAsyncResult        *result,
                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
-void        gp_store_count_async        (GpStore             *self,
-                                         GpQuery             *query,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data);
-gboolean    gp_store_count_finish       (GpStore             *self,
-                                         GAsyncResult        *result,
-                                         guint               *count,
-                                         GError             **error);
-
 void        gp_store_history_async      (GpStore             *self,
                                          const char          *table,
                                          const char          *id,

@@ -18,6 +18,7 @@
 #include "gp-account.h"
 #include "gp-application.h"
 #include "gp-error.h"
+#include "gp-list-page.h"
 #include "gp-sync-client.h"
 #include "gp-window.h"
 
@@ -37,6 +38,7 @@ struct _GpApplication
   GpSyncClient *sync_client;
   GSettings *settings;
   GCancellable *cancellable;
+  GpPagedList *invoices;     /* read ahead for the first window, until it takes it */
 
   guint sigterm_source;
   guint sigint_source;
@@ -212,30 +214,15 @@ store_opened_cb (GObject      *object,
     }
 }
 
-static void
-invoices_counted_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  guint count;
-
-  if (gp_store_count_finish (GP_STORE (object), result, &count, &error))
-    g_debug ("%u invoices", count);
-  else
-    g_debug ("Could not count the invoices: %s", error->message);
-}
-
-/* Right behind the open, the store thread counts the invoices: the window's invoice list
- * starts with that count, and so finds the index it walks already in SQLite's cache. At
- * start-up this runs beside GTK's own initialisation, on the other core. */
+/* Right behind the open, the store thread reads the count and first rows of the invoice
+ * list the first window opens with. At start-up this runs beside GTK's own
+ * initialisation, on the other core, so the window need not wait for its rows. */
 static void
 open_store (GpApplication *self)
 {
-  g_autoptr(GpQuery) invoices = gp_query_new ("invoices");
-
   gp_store_open_async (self->store, self->cancellable, store_opened_cb, g_object_ref (self));
-  gp_store_count_async (self->store, invoices, self->cancellable, invoices_counted_cb, NULL);
+  g_clear_object (&self->invoices);
+  self->invoices = gp_list_page_prepare_records (self->store, "invoices");
 }
 
 /* The sync client owns the sync status the windows show; it follows the account's
@@ -433,6 +420,7 @@ gp_application_dispose (GObject *object)
 {
   GpApplication *self = GP_APPLICATION (object);
 
+  g_clear_object (&self->invoices);
   g_clear_object (&self->store);
   g_clear_object (&self->sync_client);
   g_clear_object (&self->sync_status);
@@ -483,6 +471,22 @@ gp_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/io/github/gigpilot/GigPilot",
                        NULL);
+}
+
+/**
+ * gp_application_take_invoices:
+ * @self: a #GpApplication
+ *
+ * The invoice list read ahead as the database opened, for the first window.
+ *
+ * Returns: (transfer full) (nullable): the list, or %NULL once a window took it
+ */
+GpPagedList *
+gp_application_take_invoices (GpApplication *self)
+{
+  g_return_val_if_fail (GP_IS_APPLICATION (self), NULL);
+
+  return g_steal_pointer (&self->invoices);
 }
 
 GpStore *

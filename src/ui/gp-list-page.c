@@ -118,6 +118,7 @@ enum {
   PROP_0,
   PROP_STORE,
   PROP_TABLE,
+  PROP_RECORDS,
   N_PROPS,
 };
 
@@ -429,14 +430,21 @@ probe_compare_cb (gconstpointer a,
 }
 
 static void
+set_default_sort (GpPagedList *records,
+                  const char  *table)
+{
+  if (strcmp (table, "invoices") == 0)
+    gp_paged_list_set_sort (records, "number", TRUE);
+  else if (strcmp (table, "tickets") == 0)
+    gp_paged_list_set_sort (records, "created_at", TRUE);
+  else
+    gp_paged_list_set_sort (records, "name", FALSE);
+}
+
+static void
 apply_default_sort (GpListPage *self)
 {
-  if (strcmp (self->table, "invoices") == 0)
-    gp_paged_list_set_sort (self->records, "number", TRUE);
-  else if (strcmp (self->table, "tickets") == 0)
-    gp_paged_list_set_sort (self->records, "created_at", TRUE);
-  else
-    gp_paged_list_set_sort (self->records, "name", FALSE);
+  set_default_sort (self->records, self->table);
 }
 
 static void
@@ -586,7 +594,8 @@ gp_list_page_constructed (GObject *object)
 
   if (self->store != NULL)
     {
-      self->records = gp_paged_list_new (self->store, self->table);
+      if (self->records == NULL)
+        self->records = gp_paged_list_new (self->store, self->table);
       apply_default_sort (self);
       g_signal_connect_object (self->records, "notify::loading",
                                G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
@@ -663,6 +672,10 @@ gp_list_page_get_property (GObject    *object,
       g_value_set_string (value, self->table);
       break;
 
+    case PROP_RECORDS:
+      g_value_set_object (value, self->records);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -684,6 +697,10 @@ gp_list_page_set_property (GObject      *object,
 
     case PROP_TABLE:
       self->table = g_value_dup_string (value);
+      break;
+
+    case PROP_RECORDS:
+      self->records = g_value_dup_object (value);
       break;
 
     default:
@@ -712,6 +729,11 @@ gp_list_page_class_init (GpListPageClass *klass)
   properties[PROP_TABLE] =
     g_param_spec_string ("table", NULL, NULL,
                          NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The list the page shows, when it comes from gp_list_page_prepare_records(). */
+  properties[PROP_RECORDS] =
+    g_param_spec_object ("records", NULL, NULL,
+                         GP_TYPE_PAGED_LIST,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -757,6 +779,49 @@ gp_list_page_new (GpStore    *store,
                   const char *table)
 {
   return g_object_new (GP_TYPE_LIST_PAGE, "store", store, "table", table, NULL);
+}
+
+/**
+ * gp_list_page_new_with_records:
+ * @store: the store
+ * @records: a list from gp_list_page_prepare_records()
+ *
+ * Returns: (transfer floating): a page showing @records
+ */
+GpListPage *
+gp_list_page_new_with_records (GpStore     *store,
+                               GpPagedList *records)
+{
+  g_return_val_if_fail (GP_IS_PAGED_LIST (records), NULL);
+
+  return g_object_new (GP_TYPE_LIST_PAGE,
+                       "store", store,
+                       "table", gp_paged_list_get_table (records),
+                       "records", records,
+                       NULL);
+}
+
+/**
+ * gp_list_page_prepare_records:
+ * @store: the store
+ * @table: the table a page will list
+ *
+ * Starts reading the list a page on @table opens with (its count and first rows) at
+ * once, before there is a page: the application does so as the database opens, so the
+ * rows are in by the time its window is built. Hand the list to
+ * gp_list_page_new_with_records().
+ *
+ * Returns: (transfer full): the list, its first read under way
+ */
+GpPagedList *
+gp_list_page_prepare_records (GpStore    *store,
+                              const char *table)
+{
+  GpPagedList *records = gp_paged_list_new (store, table);
+
+  set_default_sort (records, table);
+  gp_paged_list_flush (records);
+  return records;
 }
 
 const char *

@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "gp-paged-list.h"
 #include "gp-record.h"
 #include "gp-store.h"
 
@@ -18,8 +19,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (GpListPage, gp_list_page, GP, LIST_PAGE, GtkBox)
 
-GpListPage *gp_list_page_new              (GpStore    *store,
-                                           const char *table) G_GNUC_WARN_UNUSED_RESULT;
+GpListPage  *gp_list_page_new              (GpStore     *store,
+                                            const char  *table) G_GNUC_WARN_UNUSED_RESULT;
+GpListPage  *gp_list_page_new_with_records (GpStore     *store,
+                                            GpPagedList *records) G_GNUC_WARN_UNUSED_RESULT;
+GpPagedList *gp_list_page_prepare_records  (GpStore     *store,
+                                            const char  *table) G_GNUC_WARN_UNUSED_RESULT;
 const char *gp_list_page_get_table        (GpListPage *self);
 GpRecord   *gp_list_page_dup_selected     (GpListPage *self);
 void        gp_list_page_start_search     (GpListPage *self);

@@ -52,6 +52,7 @@ struct _GpWindow
   GSettings *settings;
   GCancellable *cancellable;
   GpRecordList *clients;
+  GpPagedList *prepared_invoices;   /* until the invoice page takes it */
   GHashTable *client_names;
   GPtrArray *deleted;
   AdwToast *undo_toast;
@@ -76,6 +77,7 @@ enum {
   PROP_0,
   PROP_STORE,
   PROP_SYNC_STATUS,
+  PROP_INVOICES,
   N_PROPS,
 };
 
@@ -561,8 +563,15 @@ add_list_page (GpWindow   *self,
                const char *table,
                const char *title)
 {
-  GpListPage *page = gp_list_page_new (self->store, table);
-  GtkStackPage *stack_page = gtk_stack_add_titled (self->pages, GTK_WIDGET (page), table, title);
+  GpListPage *page;
+  GtkStackPage *stack_page;
+
+  if (self->prepared_invoices != NULL && g_str_equal (table, "invoices"))
+    page = gp_list_page_new_with_records (self->store, self->prepared_invoices);
+  else
+    page = gp_list_page_new (self->store, table);
+  g_clear_object (&self->prepared_invoices);
+  stack_page = gtk_stack_add_titled (self->pages, GTK_WIDGET (page), table, title);
 
   gtk_stack_page_set_name (stack_page, table);
   gp_list_page_set_client_names (page, self->client_names);
@@ -661,6 +670,7 @@ gp_window_dispose (GObject *object)
 
   g_clear_object (&self->undo_toast);
   g_clear_object (&self->clients);
+  g_clear_object (&self->prepared_invoices);
   g_clear_object (&self->store);
   g_clear_object (&self->sync_status);
   g_clear_object (&self->settings);
@@ -712,6 +722,10 @@ gp_window_set_property (GObject      *object,
       self->sync_status = g_value_dup_object (value);
       break;
 
+    case PROP_INVOICES:
+      self->prepared_invoices = g_value_dup_object (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -738,6 +752,11 @@ gp_window_class_init (GpWindowClass *klass)
     g_param_spec_object ("sync-status", NULL, NULL,
                          GP_TYPE_SYNC_STATUS,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The invoice list read ahead by the application (gp_list_page_prepare_records()). */
+  properties[PROP_INVOICES] =
+    g_param_spec_object ("invoices", NULL, NULL,
+                         GP_TYPE_PAGED_LIST,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/gigpilot/GigPilot/ui/gp-window.ui");
@@ -812,10 +831,13 @@ gp_window_init (GpWindow *self)
 GpWindow *
 gp_window_new (GpApplication *application)
 {
+  g_autoptr(GpPagedList) invoices = gp_application_take_invoices (application);
+
   return g_object_new (GP_TYPE_WINDOW,
                        "application", application,
                        "store", gp_application_get_store (application),
                        "sync-status", gp_application_get_sync_status (application),
+                       "invoices", invoices,
                        NULL);
 }
 

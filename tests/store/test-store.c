@@ -868,56 +868,6 @@ test_counts (Fixture       *f,
   g_signal_handlers_disconnect_by_data (f->store, &n_notifies);
 }
 
-static guint
-count_rows (GpStore  *store,
-            GpQuery  *query,
-            GError  **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  guint count = G_MAXUINT;
-
-  gp_store_count_async (store, query, NULL, gp_test_result_cb, &result);
-  if (!gp_store_count_finish (store, gp_test_wait (&result), &count, error))
-    g_assert_cmpuint (count, ==, 0);
-  return count;
-}
-
-/* gp_store_count_async() counts live rows only, honours the filter and the where
- * clause, ignores the limit, and fails on an unknown table or column. */
-static void
-test_count_rows (Fixture       *f,
-                 gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GpQuery) query = gp_query_new ("clients");
-  g_autoptr(GpQuery) bad = gp_query_new ("nonsense");
-  g_autoptr(GPtrArray) removed = NULL;
-
-  g_assert_cmpuint (count_rows (f->store, query, &error), ==, 0);
-  g_assert_no_error (error);
-
-  g_free (gp_test_save (f->store, "clients", "a", "{\"name\": \"Ada\", \"company\": \"Acme\"}", &error));
-  g_free (gp_test_save (f->store, "clients", "b", "{\"name\": \"Bob\", \"company\": \"Acme\"}", &error));
-  g_free (gp_test_save (f->store, "clients", "c", "{\"name\": \"Cy\", \"company\": \"Other\"}", &error));
-  g_assert_no_error (error);
-  gp_query_set_limit (query, 1, 1);
-  g_assert_cmpuint (count_rows (f->store, query, &error), ==, 3);
-
-  removed = gp_test_delete (f->store, "clients", "b", &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (count_rows (f->store, query, &error), ==, 2);
-
-  gp_query_set_filter_text (query, "acme");
-  g_assert_cmpuint (count_rows (f->store, query, &error), ==, 1);
-  gp_query_set_filter_text (query, NULL);
-  gp_query_set_where (query, "company", "Other");
-  g_assert_cmpuint (count_rows (f->store, query, &error), ==, 1);
-  g_assert_no_error (error);
-
-  g_assert_cmpuint (count_rows (f->store, bad, &error), ==, 0);
-  g_assert_error (error, GP_STORE_ERROR, GP_STORE_ERROR_INVALID);
-}
-
 /* The private command API, as the sync commands use it. */
 static gboolean
 stamp_run (GpStoreTxn  *txn,
@@ -1300,7 +1250,6 @@ main (int   argc,
   ADD ("/store/cascade-restore", test_cascade_restore);
   ADD ("/store/delete-created-parent-of-synced-child", test_delete_created_parent_of_synced_child);
   ADD ("/store/counts", test_counts);
-  ADD ("/store/count-rows", test_count_rows);
   ADD ("/store/private-command", test_private_command);
   ADD_CLOSED ("/store/closed", test_closed);
   ADD ("/store/concurrent-writes", test_concurrent_writes);

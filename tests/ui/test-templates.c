@@ -289,6 +289,74 @@ test_conflict_dialogs (void)
     }
 }
 
+static char *
+save_record (GpStore    *store,
+             const char *table,
+             const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  char *id = NULL;
+
+  gp_store_save_async (store, table, NULL, json_node_get_object (node), NULL, saved_cb, &id);
+  while (id == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return id;
+}
+
+/* The invoice list read ahead as the database opens (gp_list_page_prepare_records()) has
+ * its count and first rows, in the invoice page's order, before there is a page; the page
+ * given it shows that very list. */
+static void
+test_list_page_prepared_records (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gigpilot-ui-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "test.db", NULL);
+  g_autoptr(GpStore) store = gp_store_new (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GpPagedList) records = NULL;
+  g_autoptr(GpRecord) first = NULL;
+  g_autofree char *client = NULL;
+  GpListPage *page;
+
+  g_assert_true (gp_store_open_sync (store, NULL, &error));
+  client = save_record (store, "clients", "{\"name\": \"Acme\"}");
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *numbers[] = { "2026-0001", "2026-0003", "2026-0002" };
+      g_autofree char *json = g_strdup_printf ("{\"client_id\": \"%s\", \"number\": \"%s\"}",
+                                               client, numbers[i]);
+
+      g_free (save_record (store, "invoices", json));
+    }
+
+  records = gp_list_page_prepare_records (store, "invoices");
+  g_assert_true (gp_paged_list_get_loading (records));
+  while (gp_paged_list_get_loading (records))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (records)), ==, 3);
+  first = g_list_model_get_item (G_LIST_MODEL (records), 0);
+  g_assert_cmpstr (gp_record_get_string (first, "number"), ==, "2026-0003");
+
+  page = gp_list_page_new_with_records (store, records);
+  g_assert_true (gp_list_page_get_model (page) == G_LIST_MODEL (records));
+  g_assert_cmpstr (gp_list_page_get_table (page), ==, "invoices");
+  /* Set up with the same order, the page asks for nothing more. */
+  g_assert_false (gp_paged_list_get_loading (records));
+  check_widget (GTK_WIDGET (page));
+
+  gp_store_close (store);
+  g_clear_object (&store);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_remove (path);
+    g_remove (wal);
+    g_remove (shm);
+  }
+  g_rmdir (dir);
+}
+
 static void
 test_window_with_store (void)
 {
@@ -329,6 +397,7 @@ main (int   argc,
   g_test_add_func ("/ui/templates/window-with-store", test_window_with_store);
   g_test_add_func ("/ui/templates/sync-indicator", test_sync_indicator);
   g_test_add_func ("/ui/templates/list-pages", test_list_pages);
+  g_test_add_func ("/ui/templates/list-page-prepared-records", test_list_page_prepared_records);
   g_test_add_func ("/ui/templates/conflicts-page", test_conflicts_page);
   g_test_add_func ("/ui/templates/invoice-line-row", test_invoice_line_row);
   g_test_add_func ("/ui/templates/editors", test_editors);

@@ -104,6 +104,7 @@ struct _GpListPage
   GHashTable *totals;
   GHashTable *totals_pending;
   GHashTable *total_labels;   /* bound total labels (borrowed, removed on unbind) */
+  GHashTable *client_labels;  /* bound client labels (borrowed, removed on unbind) */
 
   /* Borrowed: set while probing the column view's sorter. */
   const ColumnSpec *probed;
@@ -366,6 +367,9 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       break;
 
     case COLUMN_CLIENT:
+      /* The names may come in after the rows: gp_list_page_update_client_names(). */
+      g_object_set_data_full (G_OBJECT (label), "gp-client-id", g_strdup (value), g_free);
+      g_hash_table_add (self->client_labels, label);
       if (value != NULL && self->client_names != NULL)
         text = g_strdup (g_hash_table_lookup (self->client_names, value));
       break;
@@ -407,6 +411,8 @@ unbind_cell_cb (GtkSignalListItemFactory *factory,
 
   if (label != NULL && self->total_labels != NULL)
     g_hash_table_remove (self->total_labels, label);
+  if (label != NULL && self->client_labels != NULL)
+    g_hash_table_remove (self->client_labels, label);
 }
 
 /* The column view's sorter compares with the sorter of the primary column first, inverted
@@ -639,6 +645,7 @@ gp_list_page_dispose (GObject *object)
   g_clear_pointer (&self->totals, g_hash_table_unref);
   g_clear_pointer (&self->totals_pending, g_hash_table_unref);
   g_clear_pointer (&self->total_labels, g_hash_table_unref);
+  g_clear_pointer (&self->client_labels, g_hash_table_unref);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (gp_list_page_parent_class)->dispose (object);
@@ -767,6 +774,7 @@ gp_list_page_init (GpListPage *self)
   self->totals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->totals_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->total_labels = g_hash_table_new (NULL, NULL);
+  self->client_labels = g_hash_table_new (NULL, NULL);
   self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
   self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
   g_object_set_data (self->probe_a, "gp-list-page", self);
@@ -873,6 +881,32 @@ gp_list_page_set_client_names (GpListPage *self,
 
   g_clear_pointer (&self->client_names, g_hash_table_unref);
   self->client_names = names ? g_hash_table_ref (names) : NULL;
+  gp_list_page_update_client_names (self);
+}
+
+/**
+ * gp_list_page_update_client_names:
+ * @self: a #GpListPage
+ *
+ * Shows the client names again in the rows on screen, after the table given to
+ * gp_list_page_set_client_names() changed (the clients were read, or one was renamed).
+ */
+void
+gp_list_page_update_client_names (GpListPage *self)
+{
+  GHashTableIter iter;
+  gpointer label;
+
+  g_return_if_fail (GP_IS_LIST_PAGE (self));
+
+  g_hash_table_iter_init (&iter, self->client_labels);
+  while (g_hash_table_iter_next (&iter, &label, NULL))
+    {
+      const char *id = g_object_get_data (label, "gp-client-id");
+      const char *name = id != NULL && self->client_names != NULL ? g_hash_table_lookup (self->client_names, id) : NULL;
+
+      gtk_label_set_label (GTK_LABEL (label), name ? name : "");
+    }
 }
 
 /**

@@ -31,5 +31,6 @@ void        gp_list_page_start_search     (GpListPage *self);
 void        gp_list_page_set_client_names (GpListPage *self,
                                            GHashTable *names);
 GListModel *gp_list_page_get_model        (GpListPage *self);
+void        gp_list_page_update_client_names (GpListPage *self);
 
 G_END_DECLS

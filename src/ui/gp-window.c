@@ -61,6 +61,7 @@ struct _GpWindow
   guint new_conflicts;
   guint ready_timeout;
   gulong ready_handler;
+  gulong clients_ready_handler;
 
   /* Borrowed: children of pages */
   GpListPage *invoices_page;
@@ -191,6 +192,12 @@ rebuild_client_names (GpWindow *self)
                            g_strdup (gp_record_get_id (client)),
                            g_strdup (name ? name : ""));
     }
+
+  /* The invoice list's first rows are read before the clients (as the database opens). */
+  if (self->invoices_page != NULL)
+    gp_list_page_update_client_names (self->invoices_page);
+  if (self->tickets_page != NULL)
+    gp_list_page_update_client_names (self->tickets_page);
 }
 
 static void
@@ -871,13 +878,25 @@ present_now (GpWindow *self)
   g_clear_handle_id (&self->ready_timeout, g_source_remove);
   if (self->ready_handler != 0)
     g_clear_signal_handler (&self->ready_handler, gp_list_page_get_model (self->invoices_page));
+  if (self->clients_ready_handler != 0)
+    g_clear_signal_handler (&self->clients_ready_handler, self->clients);
   gtk_window_present (GTK_WINDOW (self));
+}
+
+/* The invoice rows and the client names they show are both in. */
+static gboolean
+first_rows_ready (GpWindow *self)
+{
+  GListModel *model = gp_list_page_get_model (self->invoices_page);
+
+  return (model == NULL || !gp_paged_list_get_loading (GP_PAGED_LIST (model))) &&
+         (self->clients == NULL || !gp_record_list_get_loading (self->clients));
 }
 
 static void
 first_rows_loaded_cb (GpWindow *self)
 {
-  if (!gp_paged_list_get_loading (GP_PAGED_LIST (gp_list_page_get_model (self->invoices_page))))
+  if (first_rows_ready (self))
     present_now (self);
 }
 
@@ -895,10 +914,10 @@ ready_timeout_cb (gpointer user_data)
  * gp_window_present_when_ready:
  * @self: a new #GpWindow
  *
- * Presents the window once the invoice list has its count and first rows (a few
- * milliseconds on the store thread, read while the window was being built), so its
- * first frame shows them instead of an empty list; after READY_TIMEOUT_MS it shows
- * regardless.
+ * Presents the window once the invoice list has its count and first rows (read as
+ * the database opened, or while the window was being built) and the client names they
+ * show, so its first frame shows them instead of an empty list; after READY_TIMEOUT_MS
+ * it shows regardless.
  */
 void
 gp_window_present_when_ready (GpWindow *self)
@@ -907,16 +926,19 @@ gp_window_present_when_ready (GpWindow *self)
 
   g_return_if_fail (GP_IS_WINDOW (self));
 
-  model = gp_list_page_get_model (self->invoices_page);
-  if (model == NULL || !gp_paged_list_get_loading (GP_PAGED_LIST (model)))
+  if (first_rows_ready (self))
     {
       gtk_window_present (GTK_WINDOW (self));
       return;
     }
 
-  if (self->ready_handler == 0)
+  model = gp_list_page_get_model (self->invoices_page);
+  if (self->ready_handler == 0 && model != NULL)
     self->ready_handler = g_signal_connect_swapped (model, "notify::loading",
                                                     G_CALLBACK (first_rows_loaded_cb), self);
+  if (self->clients_ready_handler == 0 && self->clients != NULL)
+    self->clients_ready_handler = g_signal_connect_swapped (self->clients, "notify::loading",
+                                                            G_CALLBACK (first_rows_loaded_cb), self);
   if (self->ready_timeout == 0)
     self->ready_timeout = g_timeout_add (READY_TIMEOUT_MS, ready_timeout_cb, self);
 }

@@ -201,6 +201,18 @@ find_list_box (GtkWidget *widget)
   return NULL;
 }
 
+static guint
+count_labels (GtkWidget  *widget,
+              const char *text)
+{
+  guint n = GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_labels (child, text);
+  return n;
+}
+
 static void
 saved_cb (GObject      *object,
           GAsyncResult *result,
@@ -316,6 +328,8 @@ test_list_page_prepared_records (void)
   g_autoptr(GpPagedList) records = NULL;
   g_autoptr(GpRecord) first = NULL;
   g_autofree char *client = NULL;
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GtkWidget *window;
   GpListPage *page;
 
   g_assert_true (gp_store_open_sync (store, NULL, &error));
@@ -342,7 +356,23 @@ test_list_page_prepared_records (void)
   g_assert_cmpstr (gp_list_page_get_table (page), ==, "invoices");
   /* Set up with the same order, the page asks for nothing more. */
   g_assert_false (gp_paged_list_get_loading (records));
-  check_widget (GTK_WIDGET (page));
+
+  /* The rows are on screen before the client names are read; the names then fill in. */
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 400);
+  g_object_ref_sink (page);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gp_list_page_set_client_names (page, names);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for_draw (GTK_WIDGET (page));
+  g_assert_cmpuint (count_labels (GTK_WIDGET (page), "2026-0003"), ==, 1);
+  g_assert_cmpuint (count_labels (GTK_WIDGET (page), "Acme"), ==, 0);
+  g_hash_table_insert (names, g_strdup (client), g_strdup ("Acme"));
+  gp_list_page_update_client_names (page);
+  g_assert_cmpuint (count_labels (GTK_WIDGET (page), "Acme"), ==, 3);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_finalize_object (page);
 
   gp_store_close (store);
   g_clear_object (&store);

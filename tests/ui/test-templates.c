@@ -201,6 +201,23 @@ find_list_box (GtkWidget *widget)
   return NULL;
 }
 
+/* Closes @store and removes its file (with WAL and shared memory) and @dir. */
+static void
+remove_store (GpStore    **store,
+              const char  *dir,
+              const char  *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+  gp_store_close (*store);
+  g_clear_object (store);
+  g_remove (path);
+  g_remove (wal);
+  g_remove (shm);
+  g_rmdir (dir);
+}
+
 static guint
 count_labels (GtkWidget  *widget,
               const char *text)
@@ -267,17 +284,7 @@ test_history_dialog_with_store (void)
   while (g_main_context_iteration (NULL, FALSE));
   g_assert_finalize_object (dialog);
 
-  gp_store_close (store);
-  g_clear_object (&store);
-  {
-    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-
-    g_remove (path);
-    g_remove (wal);
-    g_remove (shm);
-  }
-  g_rmdir (dir);
+  remove_store (&store, dir, path);
 }
 
 static void
@@ -374,17 +381,7 @@ test_list_page_prepared_records (void)
   while (g_main_context_iteration (NULL, FALSE));
   g_assert_finalize_object (page);
 
-  gp_store_close (store);
-  g_clear_object (&store);
-  {
-    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-
-    g_remove (path);
-    g_remove (wal);
-    g_remove (shm);
-  }
-  g_rmdir (dir);
+  remove_store (&store, dir, path);
 }
 
 static void
@@ -403,17 +400,7 @@ test_window_with_store (void)
   window = g_object_new (GP_TYPE_WINDOW, "store", store, "sync-status", status, NULL);
   check_window (window);
 
-  gp_store_close (store);
-  g_clear_object (&store);
-  g_remove (path);
-  {
-    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-
-    g_remove (wal);
-    g_remove (shm);
-  }
-  g_rmdir (dir);
+  remove_store (&store, dir, path);
 }
 
 int

@@ -1885,31 +1885,6 @@ _gp_store_txn_query_count (GpStoreTxn  *txn,
          query_page (txn, table, query, NULL, 0, NULL, NULL, NULL, count, error);
 }
 
-/* Queues @func as a read command on a copy of @query, or reports a query naming an
- * unknown table or column to @callback at once. */
-static void
-run_query_command (GpStore             *self,
-                   GpQuery             *query,
-                   GpStoreTxnFunc       func,
-                   GCancellable        *cancellable,
-                   GAsyncReadyCallback  callback,
-                   gpointer             user_data,
-                   gpointer             source_tag)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(QueryData) data = g_new0 (QueryData, 1);
-
-  data->query = gp_query_copy (query);
-  if (!check_query (data->query, &data->table, &error))
-    {
-      g_task_report_error (self, callback, user_data, source_tag, g_steal_pointer (&error));
-      return;
-    }
-
-  _gp_store_run_async (self, GP_STORE_COMMAND_READ, func, g_steal_pointer (&data),
-                       (GDestroyNotify)query_data_free, cancellable, callback, user_data, source_tag);
-}
-
 static gboolean
 query_run (GpStoreTxn  *txn,
            gpointer     user_data,
@@ -1942,10 +1917,23 @@ gp_store_query_async (GpStore             *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QueryData) data = NULL;
+
   g_return_if_fail (GP_IS_STORE (self));
   g_return_if_fail (query != NULL);
 
-  run_query_command (self, query, query_run, cancellable, callback, user_data, gp_store_query_async);
+  data = g_new0 (QueryData, 1);
+  data->query = gp_query_copy (query);
+  if (!check_query (data->query, &data->table, &error))
+    {
+      g_task_report_error (self, callback, user_data, gp_store_query_async, g_steal_pointer (&error));
+      return;
+    }
+
+  _gp_store_run_async (self, GP_STORE_COMMAND_READ, query_run, g_steal_pointer (&data),
+                       (GDestroyNotify)query_data_free, cancellable, callback, user_data,
+                       gp_store_query_async);
 }
 
 /**

@@ -112,6 +112,7 @@ present_main_window (GpApplication *self)
       gtk_window_present (window);
       return;
     }
+
   window = GTK_WINDOW (gp_window_new (self));
   g_signal_connect_object (window, "realize", G_CALLBACK (window_realized_cb), self, 0);
   gp_window_present_when_ready (GP_WINDOW (window));
@@ -162,7 +163,6 @@ store_opened_cb (GObject      *object,
 
   if (gp_store_open_finish (GP_STORE (object), result, &error))
     {
-
       self->store_ready = TRUE;
       update_signed_in (self);
       if (self->activate_pending)

@@ -316,6 +316,14 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, label);
 }
 
+/* The name of the client with @id, as far as the names are known yet. */
+static const char *
+lookup_client_name (GpListPage *self,
+                    const char *id)
+{
+  return id != NULL && self->client_names != NULL ? g_hash_table_lookup (self->client_names, id) : NULL;
+}
+
 static void
 bind_cell_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
@@ -370,8 +378,7 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
       /* The names may come in after the rows: gp_list_page_update_client_names(). */
       g_object_set_data_full (G_OBJECT (label), "gp-client-id", g_strdup (value), g_free);
       g_hash_table_add (self->client_labels, label);
-      if (value != NULL && self->client_names != NULL)
-        text = g_strdup (g_hash_table_lookup (self->client_names, value));
+      text = g_strdup (lookup_client_name (self, value));
       break;
 
     case COLUMN_TOTAL:
@@ -902,8 +909,7 @@ gp_list_page_update_client_names (GpListPage *self)
   g_hash_table_iter_init (&iter, self->client_labels);
   while (g_hash_table_iter_next (&iter, &label, NULL))
     {
-      const char *id = g_object_get_data (label, "gp-client-id");
-      const char *name = id != NULL && self->client_names != NULL ? g_hash_table_lookup (self->client_names, id) : NULL;
+      const char *name = lookup_client_name (self, g_object_get_data (label, "gp-client-id"));
 
       gtk_label_set_label (GTK_LABEL (label), name ? name : "");
     }

@@ -882,6 +882,25 @@ queue_reload (GpRecordList *self)
     self->reload_source = g_idle_add_full (G_PRIORITY_DEFAULT, reload_cb, self, NULL);
 }
 
+/**
+ * gp_record_list_flush:
+ * @self: a #GpRecordList
+ *
+ * Starts a reload that waits for the main loop to go idle (after a new sort, filter or
+ * where) now: for a list just set up, whose rows a window is waiting for.
+ */
+void
+gp_record_list_flush (GpRecordList *self)
+{
+  g_return_if_fail (GP_IS_RECORD_LIST (self));
+
+  if (self->reload_source != 0)
+    {
+      g_source_remove (self->reload_source);
+      reload_cb (self);
+    }
+}
+
 static void
 store_changed_cb (GpStore      *store,
                   const char   *table,

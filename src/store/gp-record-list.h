@@ -33,5 +33,6 @@ void          gp_record_list_set_where       (GpRecordList *self,
                                               const char   *value);
 GpRecord     *gp_record_list_lookup          (GpRecordList *self,
                                               const char   *id);
+void          gp_record_list_flush           (GpRecordList *self);
 
 G_END_DECLS

@@ -39,6 +39,7 @@ struct _GpApplication
   GSettings *settings;
   GCancellable *cancellable;
   GpPagedList *invoices;     /* read ahead for the first window, until it takes it */
+  GpRecordList *clients;     /* the same, the clients whose names the invoices show */
 
   guint sigterm_source;
   guint sigint_source;
@@ -215,14 +216,19 @@ store_opened_cb (GObject      *object,
 }
 
 /* Right behind the open, the store thread reads the count and first rows of the invoice
- * list the first window opens with. At start-up this runs beside GTK's own
- * initialisation, on the other core, so the window need not wait for its rows. */
+ * list the first window opens with, and the clients whose names those rows show. At
+ * start-up this runs beside GTK's own initialisation, on the other core, so the window
+ * need not wait for its rows. */
 static void
 open_store (GpApplication *self)
 {
   gp_store_open_async (self->store, self->cancellable, store_opened_cb, g_object_ref (self));
   g_clear_object (&self->invoices);
   self->invoices = gp_list_page_prepare_records (self->store, "invoices");
+  g_clear_object (&self->clients);
+  self->clients = gp_record_list_new (self->store, "clients");
+  gp_record_list_set_sort (self->clients, "name", FALSE);
+  gp_record_list_flush (self->clients);
 }
 
 /* The sync client owns the sync status the windows show; it follows the account's
@@ -363,6 +369,17 @@ terminate_cb (gpointer user_data)
 }
 
 static void
+load_style (void)
+{
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (provider, "/io/github/gigpilot/GigPilot/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+static void
 gp_application_startup (GApplication *app)
 {
   GpApplication *self = GP_APPLICATION (app);
@@ -382,7 +399,16 @@ gp_application_startup (GApplication *app)
   create_sync_client (self);
   open_store (self);
 
+  /* No resource base path: GtkApplication would fetch the icon theme for it, which
+   * starts reading the theme on a worker thread; libadwaita's start-up then adds its own
+   * icon path, waits for that read to end and throws it away, and the first window reads
+   * the theme again. Without it, libadwaita is first to fetch the theme and adds its path
+   * before the read starts. GigPilot's resources hold no icons and no menus, only the
+   * style sheet, which load_style() loads. */
+  g_application_set_resource_base_path (app, NULL);
+
   G_APPLICATION_CLASS (gp_application_parent_class)->startup (app);
+  load_style ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   self->sigterm_source = g_unix_signal_add (SIGTERM, terminate_cb, self);
@@ -421,6 +447,7 @@ gp_application_dispose (GObject *object)
   GpApplication *self = GP_APPLICATION (object);
 
   g_clear_object (&self->invoices);
+  g_clear_object (&self->clients);
   g_clear_object (&self->store);
   g_clear_object (&self->sync_client);
   g_clear_object (&self->sync_status);
@@ -469,7 +496,6 @@ gp_application_new (void)
   return g_object_new (GP_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       "resource-base-path", "/io/github/gigpilot/GigPilot",
                        NULL);
 }
 
@@ -487,6 +513,22 @@ gp_application_take_invoices (GpApplication *self)
   g_return_val_if_fail (GP_IS_APPLICATION (self), NULL);
 
   return g_steal_pointer (&self->invoices);
+}
+
+/**
+ * gp_application_take_clients:
+ * @self: a #GpApplication
+ *
+ * The clients, sorted by name, read ahead as the database opened, for the first window.
+ *
+ * Returns: (transfer full) (nullable): the list, or %NULL once a window took it
+ */
+GpRecordList *
+gp_application_take_clients (GpApplication *self)
+{
+  g_return_val_if_fail (GP_IS_APPLICATION (self), NULL);
+
+  return g_steal_pointer (&self->clients);
 }
 
 GpStore *

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "gp-paged-list.h"
+#include "gp-record-list.h"
 #include "gp-store.h"
 #include "gp-sync-status.h"
 
@@ -29,6 +30,7 @@ G_DECLARE_FINAL_TYPE (GpApplication, gp_application, GP, APPLICATION, AdwApplica
 GpApplication *gp_application_new             (void) G_GNUC_WARN_UNUSED_RESULT;
 GpStore       *gp_application_get_store       (GpApplication       *self);
 GpPagedList   *gp_application_take_invoices   (GpApplication       *self) G_GNUC_WARN_UNUSED_RESULT;
+GpRecordList  *gp_application_take_clients    (GpApplication       *self) G_GNUC_WARN_UNUSED_RESULT;
 GpSyncStatus  *gp_application_get_sync_status (GpApplication       *self);
 void           gp_application_sync_now        (GpApplication       *self);
 void           gp_application_account_async   (GpApplication       *self,

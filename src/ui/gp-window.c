@@ -79,6 +79,7 @@ enum {
   PROP_STORE,
   PROP_SYNC_STATUS,
   PROP_INVOICES,
+  PROP_CLIENTS,
   N_PROPS,
 };
 
@@ -628,10 +629,16 @@ gp_window_constructed (GObject *object)
 
   if (self->store != NULL)
     {
-      self->clients = gp_record_list_new (self->store, "clients");
-      gp_record_list_set_sort (self->clients, "name", FALSE);
+      if (self->clients == NULL)
+        {
+          self->clients = gp_record_list_new (self->store, "clients");
+          gp_record_list_set_sort (self->clients, "name", FALSE);
+        }
       g_signal_connect_object (self->clients, "items-changed", G_CALLBACK (clients_changed_cb),
                                self, G_CONNECT_SWAPPED);
+      /* A list read ahead may be in already. */
+      if (g_list_model_get_n_items (G_LIST_MODEL (self->clients)) > 0)
+        rebuild_client_names (self);
       g_signal_connect_object (self->store, "notify::pending-count",
                                G_CALLBACK (update_offline_banner), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (self->store, "notify::conflict-count",
@@ -733,6 +740,10 @@ gp_window_set_property (GObject      *object,
       self->prepared_invoices = g_value_dup_object (value);
       break;
 
+    case PROP_CLIENTS:
+      self->clients = g_value_dup_object (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -763,6 +774,11 @@ gp_window_class_init (GpWindowClass *klass)
   properties[PROP_INVOICES] =
     g_param_spec_object ("invoices", NULL, NULL,
                          GP_TYPE_PAGED_LIST,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The clients, sorted by name, read ahead by the application likewise. */
+  properties[PROP_CLIENTS] =
+    g_param_spec_object ("clients", NULL, NULL,
+                         GP_TYPE_RECORD_LIST,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -839,12 +855,14 @@ GpWindow *
 gp_window_new (GpApplication *application)
 {
   g_autoptr(GpPagedList) invoices = gp_application_take_invoices (application);
+  g_autoptr(GpRecordList) clients = gp_application_take_clients (application);
 
   return g_object_new (GP_TYPE_WINDOW,
                        "application", application,
                        "store", gp_application_get_store (application),
                        "sync-status", gp_application_get_sync_status (application),
                        "invoices", invoices,
+                       "clients", clients,
                        NULL);
 }
 
@@ -896,6 +914,7 @@ first_rows_ready (GpWindow *self)
 static void
 first_rows_loaded_cb (GpWindow *self)
 {
+
   if (first_rows_ready (self))
     present_now (self);
 }
@@ -925,6 +944,7 @@ gp_window_present_when_ready (GpWindow *self)
   GListModel *model;
 
   g_return_if_fail (GP_IS_WINDOW (self));
+
 
   if (first_rows_ready (self))
     {

@@ -202,6 +202,23 @@ find_list_box (GtkWidget *widget)
 }
 
 /* Closes @store and removes its file (with WAL and shared memory) and @dir. */
+/* A store on a new database in a temporary directory; remove_store() takes it away. */
+static GpStore *
+open_temp_store (char **dir,
+                 char **path)
+{
+  GpStore *store;
+  g_autoptr(GError) error = NULL;
+
+  *dir = g_dir_make_tmp ("gigpilot-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  *path = g_build_filename (*dir, "test.db", NULL);
+  store = gp_store_new (*path);
+  g_assert_true (gp_store_open_sync (store, NULL, &error));
+  g_assert_no_error (error);
+  return store;
+}
+
 static void
 remove_store (GpStore    **store,
               const char  *dir,
@@ -246,9 +263,9 @@ saved_cb (GObject      *object,
 static void
 test_history_dialog_with_store (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("gigpilot-ui-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "test.db", NULL);
-  g_autoptr(GpStore) store = gp_store_new (path);
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GpStore) store = open_temp_store (&dir, &path);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) create = json_object_new ();
   g_autoptr(JsonObject) rename = json_object_new ();
@@ -258,7 +275,6 @@ test_history_dialog_with_store (void)
   GtkWidget *list;
   GtkWidget *first;
 
-  g_assert_true (gp_store_open_sync (store, NULL, &error));
   json_object_set_string_member (create, "name", "Acme");
   gp_store_save_async (store, "clients", NULL, create, NULL, saved_cb, &id);
   while (id == NULL)
@@ -328,10 +344,9 @@ save_record (GpStore    *store,
 static void
 test_list_page_prepared_records (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("gigpilot-ui-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "test.db", NULL);
-  g_autoptr(GpStore) store = gp_store_new (path);
-  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GpStore) store = open_temp_store (&dir, &path);
   g_autoptr(GpPagedList) records = NULL;
   g_autoptr(GpRecord) first = NULL;
   g_autofree char *client = NULL;
@@ -339,7 +354,6 @@ test_list_page_prepared_records (void)
   GtkWidget *window;
   GpListPage *page;
 
-  g_assert_true (gp_store_open_sync (store, NULL, &error));
   client = save_record (store, "clients", "{\"name\": \"Acme\"}");
   for (guint i = 0; i < 3; i++)
     {
@@ -387,18 +401,54 @@ test_list_page_prepared_records (void)
 static void
 test_window_with_store (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("gigpilot-ui-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "test.db", NULL);
-  g_autoptr(GpStore) store = gp_store_new (path);
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GpStore) store = open_temp_store (&dir, &path);
   g_autoptr(GpSyncStatus) status = gp_sync_status_new ();
-  g_autoptr(GError) error = NULL;
   GtkWindow *window;
-
-  g_assert_true (gp_store_open_sync (store, NULL, &error));
-  g_assert_no_error (error);
 
   window = g_object_new (GP_TYPE_WINDOW, "store", store, "sync-status", status, NULL);
   check_window (window);
+
+  remove_store (&store, dir, path);
+}
+
+/* The first window is given the invoice list and the clients the application read as the
+ * database opened. The clients may be in before the window exists: their names still
+ * reach the invoice rows. */
+static void
+test_window_with_prepared_lists (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GpStore) store = open_temp_store (&dir, &path);
+  g_autoptr(GpSyncStatus) status = gp_sync_status_new ();
+  g_autofree char *client = save_record (store, "clients", "{\"name\": \"Acme Studio\"}");
+  g_autofree char *json = g_strdup_printf ("{\"client_id\": \"%s\", \"number\": \"2026-0042\"}", client);
+  g_autofree char *invoice = save_record (store, "invoices", json);
+  g_autoptr(GpPagedList) invoices = gp_list_page_prepare_records (store, "invoices");
+  g_autoptr(GpRecordList) clients = gp_record_list_new (store, "clients");
+  GtkWindow *window;
+
+  gp_record_list_set_sort (clients, "name", FALSE);
+  gp_record_list_flush (clients);
+  g_assert_true (gp_record_list_get_loading (clients));
+  while (gp_paged_list_get_loading (invoices) || gp_record_list_get_loading (clients))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (clients)), ==, 1);
+
+  window = g_object_new (GP_TYPE_WINDOW, "store", store, "sync-status", status,
+                         "invoices", invoices, "clients", clients, NULL);
+  g_object_ref (window);
+  gtk_window_present (window);
+  wait_for_draw (GTK_WIDGET (window));
+  g_assert_cmpuint (count_labels (GTK_WIDGET (window), "2026-0042"), ==, 1);
+  g_assert_cmpuint (count_labels (GTK_WIDGET (window), "Acme Studio"), ==, 1);
+  /* The window reads nothing again. */
+  g_assert_false (gp_record_list_get_loading (clients));
+  gtk_window_destroy (window);
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_finalize_object (window);
 
   remove_store (&store, dir, path);
 }
@@ -412,6 +462,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/templates/window", test_window);
   g_test_add_func ("/ui/templates/window-with-store", test_window_with_store);
+  g_test_add_func ("/ui/templates/window-with-prepared-lists", test_window_with_prepared_lists);
   g_test_add_func ("/ui/templates/sync-indicator", test_sync_indicator);
   g_test_add_func ("/ui/templates/list-pages", test_list_pages);
   g_test_add_func ("/ui/templates/list-page-prepared-records", test_list_page_prepared_records);

@@ -20,6 +20,7 @@
 #include "gp-error.h"
 #include "gp-list-page.h"
 #include "gp-sync-client.h"
+#include "gp-ui-util.h"
 #include "gp-window.h"
 
 /* GpApplication owns the services (the store, the sync status and, once signed in, the
@@ -369,17 +370,6 @@ terminate_cb (gpointer user_data)
 }
 
 static void
-load_style (void)
-{
-  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
-
-  gtk_css_provider_load_from_resource (provider, "/io/github/gigpilot/GigPilot/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-static void
 gp_application_startup (GApplication *app)
 {
   GpApplication *self = GP_APPLICATION (app);
@@ -404,11 +394,11 @@ gp_application_startup (GApplication *app)
    * icon path, waits for that read to end and throws it away, and the first window reads
    * the theme again. Without it, libadwaita is first to fetch the theme and adds its path
    * before the read starts. GigPilot's resources hold no icons and no menus, only the
-   * style sheet, which load_style() loads. */
+   * style sheet, which _gp_ui_load_style() loads. */
   g_application_set_resource_base_path (app, NULL);
 
   G_APPLICATION_CLASS (gp_application_parent_class)->startup (app);
-  load_style ();
+  _gp_ui_load_style ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   self->sigterm_source = g_unix_signal_add (SIGTERM, terminate_cb, self);

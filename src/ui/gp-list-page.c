@@ -13,18 +13,19 @@
 #include <string.h>
 
 #include "gp-list-page.h"
+#include "gp-list-row.h"
 #include "gp-money.h"
 #include "gp-paged-list.h"
 #include "gp-ui-util.h"
 
-/* One page of the main window: a GtkColumnView over a GpPagedList of one table, which
- * reads only the rows shown (a page at a time, placeholders until they are in). Sorting
- * and filtering run in SQLite (gp_paged_list_set_sort/set_filter_text): the column
- * headers' sorters are never used to sort anything, they only tell us which header the
- * user clicked, so 100k rows never pass through a GtkSortListModel.
+/* One page of the main window: a GtkListView of GpListRows (one label per column, in
+ * widths the header row shares) over a GpPagedList of one table, which reads only the
+ * rows shown (a page at a time, placeholders until they are in). Sorting and filtering
+ * run in SQLite (gp_paged_list_set_sort/set_filter_text): a click on a column's header
+ * re-sorts by that column, so 100k rows never pass through a GtkSortListModel.
  *
  * GTK 4.8's list views build a row for up to 200 items around the visible ones, whatever
- * the window shows. For the first frame the column view sees only the first FIRST_ROWS
+ * the window shows. For the first frame the list view sees only the first FIRST_ROWS
  * records (a GtkSliceListModel), what the default window shows; once that frame is
  * painted, GROW_ROWS more come in each frame until BUILT_ROWS, and then all of them (no
  * more rows are built for those). So opening a big list costs the rows on screen, and the
@@ -49,31 +50,31 @@ typedef struct
   const char *column;       /* SQL column, also what the header sorts by */
   const char *title;        /* N_() */
   ColumnKind  kind;
-  gboolean    expand;
+  guint       width_chars;  /* 0: shares the width the others leave */
 } ColumnSpec;
 
 static const ColumnSpec invoice_columns[] = {
-  { "number", N_("Number"), COLUMN_TEXT, FALSE },
-  { "client_id", N_("Client"), COLUMN_CLIENT, TRUE },
-  { "status", N_("Status"), COLUMN_STATUS, FALSE },
-  { "issued_on", N_("Issued"), COLUMN_DATE, FALSE },
-  { "due_on", N_("Due"), COLUMN_DATE, FALSE },
-  { NULL, N_("Total"), COLUMN_TOTAL, FALSE },
+  { "number", N_("Number"), COLUMN_TEXT, 11 },
+  { "client_id", N_("Client"), COLUMN_CLIENT, 0 },
+  { "status", N_("Status"), COLUMN_STATUS, 10 },
+  { "issued_on", N_("Issued"), COLUMN_DATE, 10 },
+  { "due_on", N_("Due"), COLUMN_DATE, 10 },
+  { NULL, N_("Total"), COLUMN_TOTAL, 13 },
 };
 
 static const ColumnSpec client_columns[] = {
-  { "name", N_("Name"), COLUMN_TEXT, TRUE },
-  { "company", N_("Company"), COLUMN_TEXT, TRUE },
-  { "email", N_("Email"), COLUMN_TEXT, TRUE },
-  { "hourly_rate", N_("Hourly Rate"), COLUMN_MONEY, FALSE },
+  { "name", N_("Name"), COLUMN_TEXT, 0 },
+  { "company", N_("Company"), COLUMN_TEXT, 0 },
+  { "email", N_("Email"), COLUMN_TEXT, 0 },
+  { "hourly_rate", N_("Hourly Rate"), COLUMN_MONEY, 13 },
 };
 
 static const ColumnSpec ticket_columns[] = {
-  { "title", N_("Title"), COLUMN_TEXT, TRUE },
-  { "client_id", N_("Client"), COLUMN_CLIENT, FALSE },
-  { "status", N_("Status"), COLUMN_STATUS, FALSE },
-  { "priority", N_("Priority"), COLUMN_STATUS, FALSE },
-  { "due_on", N_("Due"), COLUMN_DATE, FALSE },
+  { "title", N_("Title"), COLUMN_TEXT, 0 },
+  { "client_id", N_("Client"), COLUMN_CLIENT, 20 },
+  { "status", N_("Status"), COLUMN_STATUS, 12 },
+  { "priority", N_("Priority"), COLUMN_STATUS, 10 },
+  { "due_on", N_("Due"), COLUMN_DATE, 10 },
 };
 
 struct _GpListPage
@@ -81,7 +82,8 @@ struct _GpListPage
   GtkBox parent_instance;
 
   /* Template widgets */
-  GtkColumnView *column_view;
+  GtkBox *table_box;
+  GtkListView *list_view;
   GtkStack *content_stack;
   AdwStatusPage *empty_page;
   AdwStatusPage *no_results_page;
@@ -96,18 +98,17 @@ struct _GpListPage
   guint grow_tick;
   GtkSingleSelection *selection;
   GHashTable *client_names;
-  GObject *probe_a;
-  GObject *probe_b;
   GCancellable *cancellable;
+  GpListColumns *list_columns;
+  GtkWidget **sort_arrows;    /* one per column, NULL where a column cannot sort */
+  char *sort_column;          /* what the list is sorted by, as the header shows it */
+  gboolean sort_descending;
   /* Invoice totals: invoice id → formatted total, computed from its lines on demand for
    * the rows on screen only, and forgotten whenever any line changes. */
   GHashTable *totals;
   GHashTable *totals_pending;
   GHashTable *total_labels;   /* bound total labels (borrowed, removed on unbind) */
   GHashTable *client_labels;  /* bound client labels (borrowed, removed on unbind) */
-
-  /* Borrowed: set while probing the column view's sorter. */
-  const ColumnSpec *probed;
 
   const ColumnSpec *columns;
   guint n_columns;
@@ -290,21 +291,16 @@ store_changed_cb (GpListPage  *self,
     }
 }
 
-static void
-setup_cell_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *item,
-               gpointer                  user_data)
+/* One cell of a row: a label set up for its column. */
+static GtkWidget *
+create_cell (const ColumnSpec *spec)
 {
-  const ColumnSpec *spec = user_data;
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (label),
                         spec->kind == COLUMN_MONEY || spec->kind == COLUMN_TOTAL ? 1.0 : 0.0);
-  /* Only free text is cut short. Dates, amounts and status words are short and keep
-   * their width (a narrow window scrolls sideways): a label that may be ellipsized is laid
-   * out again for every width it is measured at. */
-  if (spec->kind == COLUMN_TEXT || spec->kind == COLUMN_CLIENT)
-    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  /* A column keeps its width whatever it shows: what does not fit is cut short. */
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
   if (spec->kind == COLUMN_STATUS)
     {
@@ -313,7 +309,19 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
     }
   if (spec->kind == COLUMN_MONEY || spec->kind == COLUMN_TOTAL)
     gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (item, label);
+  return label;
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              GpListPage               *self)
+{
+  GtkWidget *row = gp_list_row_new (self->list_columns);
+
+  for (guint i = 0; i < self->n_columns; i++)
+    gp_list_row_append (GP_LIST_ROW (row), create_cell (&self->columns[i]));
+  gtk_list_item_set_child (item, row);
 }
 
 /* The name of the client with @id, as far as the names are known yet. */
@@ -325,14 +333,11 @@ lookup_client_name (GpListPage *self,
 }
 
 static void
-bind_cell_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  user_data)
+bind_cell (GpListPage       *self,
+           const ColumnSpec *spec,
+           GtkLabel         *label,
+           GpRecord         *record)
 {
-  const ColumnSpec *spec = user_data;
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
-  GpRecord *record = gtk_list_item_get_item (item);
-  GpListPage *self = g_object_get_data (G_OBJECT (factory), "gp-list-page");
   const char *value = spec->column ? gp_record_get_string (record, spec->column) : NULL;
   g_autofree char *text = NULL;
   char *old_class;
@@ -409,83 +414,171 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
-unbind_cell_cb (GtkSignalListItemFactory *factory,
-                GtkListItem              *item,
-                gpointer                  user_data)
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             GpListPage               *self)
 {
-  GpListPage *self = g_object_get_data (G_OBJECT (factory), "gp-list-page");
-  GtkWidget *label = gtk_list_item_get_child (item);
+  GpListRow *row = GP_LIST_ROW (gtk_list_item_get_child (item));
+  GpRecord *record = gtk_list_item_get_item (item);
 
-  if (label != NULL && self->total_labels != NULL)
-    g_hash_table_remove (self->total_labels, label);
-  if (label != NULL && self->client_labels != NULL)
-    g_hash_table_remove (self->client_labels, label);
+  for (guint i = 0; i < self->n_columns; i++)
+    bind_cell (self, &self->columns[i], GTK_LABEL (gp_list_row_get_cell (row, i)), record);
 }
 
-/* The column view's sorter compares with the sorter of the primary column first, inverted
- * when descending. Each column's sorter records itself and answers "smaller", so one
- * comparison of two probe objects tells which column leads and in which direction. */
-static int
-probe_compare_cb (gconstpointer a,
-                  gconstpointer b,
-                  gpointer      user_data)
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               GpListPage               *self)
 {
-  GpListPage *self = g_object_get_data (G_OBJECT (a), "gp-list-page");
-  const ColumnSpec *spec = user_data;
+  GtkWidget *row = gtk_list_item_get_child (item);
 
-  if (self == NULL)
-    return GTK_ORDERING_EQUAL;
+  if (row == NULL)
+    return;
 
-  if (self->probed == NULL)
-    self->probed = spec;
+  for (GtkWidget *cell = gtk_widget_get_first_child (row); cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+    {
+      if (self->total_labels != NULL)
+        g_hash_table_remove (self->total_labels, cell);
+      if (self->client_labels != NULL)
+        g_hash_table_remove (self->client_labels, cell);
+    }
+}
 
-  return GTK_ORDERING_SMALLER;
+static void
+get_default_sort (const char  *table,
+                  const char **column,
+                  gboolean    *descending)
+{
+  if (strcmp (table, "invoices") == 0)
+    {
+      *column = "number";
+      *descending = TRUE;
+    }
+  else if (strcmp (table, "tickets") == 0)
+    {
+      *column = "created_at";
+      *descending = TRUE;
+    }
+  else
+    {
+      *column = "name";
+      *descending = FALSE;
+    }
 }
 
 static void
 set_default_sort (GpPagedList *records,
                   const char  *table)
 {
-  if (strcmp (table, "invoices") == 0)
-    gp_paged_list_set_sort (records, "number", TRUE);
-  else if (strcmp (table, "tickets") == 0)
-    gp_paged_list_set_sort (records, "created_at", TRUE);
-  else
-    gp_paged_list_set_sort (records, "name", FALSE);
+  const char *column;
+  gboolean descending;
+
+  get_default_sort (table, &column, &descending);
+  gp_paged_list_set_sort (records, column, descending);
+}
+
+/* The header shows an arrow on the column the list is sorted by. */
+static void
+update_sort_arrows (GpListPage *self)
+{
+  for (guint i = 0; i < self->n_columns; i++)
+    {
+      GtkWidget *arrow = self->sort_arrows[i];
+      gboolean sorted = g_strcmp0 (self->columns[i].column, self->sort_column) == 0;
+
+      if (arrow == NULL)
+        continue;
+      if (sorted)
+        gtk_image_set_from_icon_name (GTK_IMAGE (arrow),
+                                      self->sort_descending ? "pan-down-symbolic" : "pan-up-symbolic");
+      gtk_widget_set_visible (arrow, sorted);
+    }
+}
+
+static void
+set_sort (GpListPage *self,
+          const char *column,
+          gboolean    descending)
+{
+  g_free (self->sort_column);
+  self->sort_column = g_strdup (column);
+  self->sort_descending = descending;
+  if (self->records != NULL)
+    gp_paged_list_set_sort (self->records, column, descending);
+  update_sort_arrows (self);
 }
 
 static void
 apply_default_sort (GpListPage *self)
 {
-  set_default_sort (self->records, self->table);
+  const char *column;
+  gboolean descending;
+
+  get_default_sort (self->table, &column, &descending);
+  set_sort (self, column, descending);
 }
 
+/* A click on a column's header sorts by it; a second click turns the order round. */
 static void
-sorter_changed_cb (GpListPage *self)
+header_clicked_cb (GtkButton  *button,
+                   GpListPage *self)
 {
-  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
-  GtkOrdering order;
+  const ColumnSpec *spec = g_object_get_data (G_OBJECT (button), "gp-column");
+  gboolean descending = g_strcmp0 (self->sort_column, spec->column) == 0 && !self->sort_descending;
 
-  if (self->records == NULL || sorter == NULL)
-    return;
+  set_sort (self, spec->column, descending);
+}
 
-  self->probed = NULL;
-  order = gtk_sorter_compare (sorter, self->probe_a, self->probe_b);
+static GtkWidget *
+create_header_cell (GpListPage       *self,
+                    const ColumnSpec *spec,
+                    GtkWidget       **arrow)
+{
+  gboolean end = spec->kind == COLUMN_MONEY || spec->kind == COLUMN_TOTAL;
+  GtkWidget *title = gtk_label_new (_(spec->title));
+  GtkWidget *box;
+  GtkWidget *button;
+  g_autofree char *tooltip = NULL;
 
-  if (self->probed != NULL && order != GTK_ORDERING_EQUAL)
-    gp_paged_list_set_sort (self->records, self->probed->column, order == GTK_ORDERING_LARGER);
-  else
-    apply_default_sort (self);
+  gtk_label_set_xalign (GTK_LABEL (title), end ? 1.0 : 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  *arrow = NULL;
 
-  self->probed = NULL;
+  /* A total is computed, not stored: SQLite cannot sort by it. */
+  if (spec->column == NULL)
+    return title;
+
+  *arrow = gtk_image_new ();
+  gtk_widget_set_visible (*arrow, FALSE);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_halign (box, end ? GTK_ALIGN_END : GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (box), end ? *arrow : title);
+  gtk_box_append (GTK_BOX (box), end ? title : *arrow);
+
+  button = gtk_button_new ();
+  gtk_button_set_child (GTK_BUTTON (button), box);
+  gtk_widget_add_css_class (button, "flat");
+  /* TRANSLATORS: the tooltip of a list's column header, e.g. "Sort by Due" */
+  tooltip = g_strdup_printf (_("Sort by %s"), _(spec->title));
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _(spec->title),
+                                  -1);
+  g_object_set_data (G_OBJECT (button), "gp-column", (gpointer) spec);
+  g_signal_connect_object (button, "clicked", G_CALLBACK (header_clicked_cb), self, 0);
+  return button;
 }
 
 static void
 add_columns (GpListPage *self)
 {
+  GtkListItemFactory *factory;
+  GtkWidget *header;
+
   if (strcmp (self->table, "invoices") == 0)
     {
       self->columns = invoice_columns;
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Invoices"), -1);
       self->n_columns = G_N_ELEMENTS (invoice_columns);
       _gp_ui_status_page_set_icon_when_shown (self->empty_page, "x-office-document-symbolic");
       adw_status_page_set_title (self->empty_page, _("No Invoices Yet"));
@@ -495,6 +588,7 @@ add_columns (GpListPage *self)
   else if (strcmp (self->table, "tickets") == 0)
     {
       self->columns = ticket_columns;
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Tickets"), -1);
       self->n_columns = G_N_ELEMENTS (ticket_columns);
       adw_status_page_set_title (self->empty_page, _("No Tickets Yet"));
       adw_status_page_set_description (self->empty_page,
@@ -504,6 +598,7 @@ add_columns (GpListPage *self)
   else
     {
       self->columns = client_columns;
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Clients"), -1);
       self->n_columns = G_N_ELEMENTS (client_columns);
       adw_status_page_set_title (self->empty_page, _("No Clients Yet"));
       adw_status_page_set_description (self->empty_page,
@@ -511,29 +606,23 @@ add_columns (GpListPage *self)
       _gp_ui_status_page_set_icon_when_shown (self->empty_page, "system-users-symbolic");
     }
 
+  self->list_columns = gp_list_columns_new (self->n_columns);
+  self->sort_arrows = g_new0 (GtkWidget *, self->n_columns);
+  header = gp_list_row_new (self->list_columns);
+  gtk_widget_add_css_class (header, "header");
   for (guint i = 0; i < self->n_columns; i++)
     {
-      const ColumnSpec *spec = &self->columns[i];
-      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-      g_autoptr(GtkColumnViewColumn) column = NULL;
-      g_autoptr(GtkSorter) sorter = NULL;
-
-      g_object_set_data (G_OBJECT (factory), "gp-list-page", self);
-      g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), (gpointer) spec);
-      g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), (gpointer) spec);
-      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell_cb), (gpointer) spec);
-
-      column = gtk_column_view_column_new (_(spec->title), factory);
-      gtk_column_view_column_set_expand (column, spec->expand);
-      gtk_column_view_column_set_resizable (column, TRUE);
-      /* A total is computed, not stored: SQLite cannot sort by it. */
-      if (spec->column != NULL)
-        {
-          sorter = GTK_SORTER (gtk_custom_sorter_new (probe_compare_cb, (gpointer) spec, NULL));
-          gtk_column_view_column_set_sorter (column, sorter);
-        }
-      gtk_column_view_append_column (self->column_view, column);
+      gp_list_columns_set_width (self->list_columns, i, self->columns[i].width_chars);
+      gp_list_row_append (GP_LIST_ROW (header), create_header_cell (self, &self->columns[i], &self->sort_arrows[i]));
     }
+  gtk_box_prepend (self->table_box, header);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect_object (factory, "setup", G_CALLBACK (setup_row_cb), self, 0);
+  g_signal_connect_object (factory, "bind", G_CALLBACK (bind_row_cb), self, 0);
+  g_signal_connect_object (factory, "unbind", G_CALLBACK (unbind_row_cb), self, 0);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
 }
 
 static gboolean
@@ -609,7 +698,6 @@ gp_list_page_constructed (GObject *object)
     {
       if (self->records == NULL)
         self->records = gp_paged_list_new (self->store, self->table);
-      apply_default_sort (self);
       g_signal_connect_object (self->records, "notify::loading",
                                G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
       self->slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->records)), 0, FIRST_ROWS);
@@ -617,13 +705,11 @@ gp_list_page_constructed (GObject *object)
       gtk_single_selection_set_autoselect (self->selection, TRUE);
       g_signal_connect_object (self->selection, "items-changed",
                                G_CALLBACK (items_changed_cb), self, G_CONNECT_SWAPPED);
-      gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+      gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
       g_signal_connect_object (self->store, "changed", G_CALLBACK (store_changed_cb),
                                self, G_CONNECT_SWAPPED);
     }
-
-  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
-                           G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);
+  apply_default_sort (self);
 
   update_visible_child (self);
   /* The store reads the first rows while the rest of the window is built. */
@@ -637,8 +723,8 @@ gp_list_page_dispose (GObject *object)
   GpListPage *self = GP_LIST_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->column_view != NULL)
-    gtk_column_view_set_model (self->column_view, NULL);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), GP_TYPE_LIST_PAGE);
 
@@ -646,8 +732,7 @@ gp_list_page_dispose (GObject *object)
   g_clear_object (&self->slice);
   g_clear_object (&self->records);
   g_clear_object (&self->store);
-  g_clear_object (&self->probe_a);
-  g_clear_object (&self->probe_b);
+  g_clear_pointer (&self->list_columns, gp_list_columns_unref);
   g_clear_pointer (&self->client_names, g_hash_table_unref);
   g_clear_pointer (&self->totals, g_hash_table_unref);
   g_clear_pointer (&self->totals_pending, g_hash_table_unref);
@@ -664,6 +749,8 @@ gp_list_page_finalize (GObject *object)
   GpListPage *self = GP_LIST_PAGE (object);
 
   g_clear_pointer (&self->table, g_free);
+  g_clear_pointer (&self->sort_column, g_free);
+  g_clear_pointer (&self->sort_arrows, g_free);
 
   G_OBJECT_CLASS (gp_list_page_parent_class)->finalize (object);
 }
@@ -760,7 +847,8 @@ gp_list_page_class_init (GpListPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/gigpilot/GigPilot/ui/gp-list-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, GpListPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, GpListPage, table_box);
+  gtk_widget_class_bind_template_child (widget_class, GpListPage, list_view);
   gtk_widget_class_bind_template_child (widget_class, GpListPage, content_stack);
   gtk_widget_class_bind_template_child (widget_class, GpListPage, empty_page);
   gtk_widget_class_bind_template_child (widget_class, GpListPage, no_results_page);
@@ -782,10 +870,6 @@ gp_list_page_init (GpListPage *self)
   self->totals_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->total_labels = g_hash_table_new (NULL, NULL);
   self->client_labels = g_hash_table_new (NULL, NULL);
-  self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
-  self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
-  g_object_set_data (self->probe_a, "gp-list-page", self);
-  g_object_set_data (self->probe_b, "gp-list-page", self);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
 }
 

@@ -397,3 +397,19 @@ _gp_ui_status_page_set_icon_when_shown (AdwStatusPage *page,
   else if (g_signal_handler_find (page, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, status_page_mapped_cb, NULL) == 0)
     g_signal_connect (page, "map", G_CALLBACK (status_page_mapped_cb), NULL);
 }
+
+/**
+ * _gp_ui_load_style:
+ *
+ * Adds GigPilot's style sheet to the default display, over libadwaita's.
+ */
+void
+_gp_ui_load_style (void)
+{
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (provider, "/io/github/gigpilot/GigPilot/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}

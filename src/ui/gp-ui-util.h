@@ -53,4 +53,5 @@ char       *_gp_ui_record_title   (const char *table,
 void        _gp_ui_chooser_start_in_documents (GtkFileChooser *chooser);
 char       *_gp_ui_format_date    (const char *iso);
 char       *_gp_ui_format_long_date (const char *iso);
+void        _gp_ui_load_style     (void);
 G_END_DECLS

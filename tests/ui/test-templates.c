@@ -27,6 +27,7 @@
 #include "gp-sync-indicator.h"
 #include "gp-ticket-editor.h"
 #include "gp-timer-indicator.h"
+#include "gp-ui-util.h"
 #include "gp-window.h"
 
 static void
@@ -398,6 +399,127 @@ test_list_page_prepared_records (void)
   remove_store (&store, dir, path);
 }
 
+/* The widget under @widget whose tooltip is @tooltip. */
+static GtkWidget *
+find_by_tooltip (GtkWidget  *widget,
+                 const char *tooltip)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_tooltip (child, tooltip);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The first label under @widget showing @text. */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+wait_loaded (GpPagedList *records)
+{
+  while (gp_paged_list_get_loading (records))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static const char *
+first_number (GListModel *model)
+{
+  g_autoptr(GpRecord) first = g_list_model_get_item (model, 0);
+
+  return gp_record_get_string (first, "number");
+}
+
+/* The header and every row place their cells in the same columns, and a click on a
+ * column's header sorts the list by it, a second click the other way round. */
+static void
+test_list_page_columns (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GpStore) store = open_temp_store (&dir, &path);
+  g_autofree char *client = save_record (store, "clients", "{\"name\": \"Acme\"}");
+  const char *invoices[][2] = {
+    { "2026-0001", "2026-03-01" },
+    { "2026-0002", "2026-01-15" },
+    { "2026-0003", "2026-02-10" },
+  };
+  GtkWidget *window = gtk_window_new ();
+  GpListPage *page;
+  GListModel *model;
+  GtkWidget *header;
+  GtkWidget *cell;
+  graphene_rect_t header_bounds, cell_bounds;
+
+  for (guint i = 0; i < G_N_ELEMENTS (invoices); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"client_id\": \"%s\", \"number\": \"%s\", \"issued_on\": \"%s\"}",
+                                               client, invoices[i][0], invoices[i][1]);
+
+      g_free (save_record (store, "invoices", json));
+    }
+
+  page = g_object_ref_sink (gp_list_page_new (store, "invoices"));
+  model = gp_list_page_get_model (page);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 400);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+  wait_loaded (GP_PAGED_LIST (model));
+  wait_for_draw (GTK_WIDGET (page));
+  g_assert_cmpstr (first_number (model), ==, "2026-0003");
+
+  /* Header and row cells line up, column by column. */
+  header = find_by_tooltip (GTK_WIDGET (page), "Sort by Issued");
+  g_assert_nonnull (header);
+  cell = find_label (GTK_WIDGET (page), "2026-0003");
+  g_assert_nonnull (cell);
+  g_assert_true (gtk_widget_compute_bounds (cell, GTK_WIDGET (page), &cell_bounds));
+  g_assert_true (gtk_widget_compute_bounds (find_by_tooltip (GTK_WIDGET (page), "Sort by Number"),
+                                            GTK_WIDGET (page), &header_bounds));
+  g_assert_cmpfloat_with_epsilon (cell_bounds.origin.x, header_bounds.origin.x, 0.5);
+  cell = gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (cell)));
+  g_assert_true (gtk_widget_compute_bounds (cell, GTK_WIDGET (page), &cell_bounds));
+  g_assert_true (gtk_widget_compute_bounds (header, GTK_WIDGET (page), &header_bounds));
+  g_assert_cmpfloat_with_epsilon (cell_bounds.origin.x, header_bounds.origin.x, 0.5);
+  g_assert_cmpfloat_with_epsilon (cell_bounds.size.width, header_bounds.size.width, 0.5);
+
+  /* Sorting by the issue date: oldest first, then newest first. */
+  g_signal_emit_by_name (header, "clicked");
+  wait_loaded (GP_PAGED_LIST (model));
+  g_assert_cmpstr (first_number (model), ==, "2026-0002");
+  g_signal_emit_by_name (header, "clicked");
+  wait_loaded (GP_PAGED_LIST (model));
+  g_assert_cmpstr (first_number (model), ==, "2026-0001");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_finalize_object (page);
+
+  remove_store (&store, dir, path);
+}
+
 static void
 test_window_with_store (void)
 {
@@ -459,6 +581,8 @@ main (int   argc,
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* The lists line their header up with their rows through the style sheet. */
+  _gp_ui_load_style ();
 
   g_test_add_func ("/ui/templates/window", test_window);
   g_test_add_func ("/ui/templates/window-with-store", test_window_with_store);
@@ -466,6 +590,7 @@ main (int   argc,
   g_test_add_func ("/ui/templates/sync-indicator", test_sync_indicator);
   g_test_add_func ("/ui/templates/list-pages", test_list_pages);
   g_test_add_func ("/ui/templates/list-page-prepared-records", test_list_page_prepared_records);
+  g_test_add_func ("/ui/templates/list-page-columns", test_list_page_columns);
   g_test_add_func ("/ui/templates/conflicts-page", test_conflicts_page);
   g_test_add_func ("/ui/templates/invoice-line-row", test_invoice_line_row);
   g_test_add_func ("/ui/templates/editors", test_editors);

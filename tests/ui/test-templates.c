@@ -399,37 +399,33 @@ test_list_page_prepared_records (void)
   remove_store (&store, dir, path);
 }
 
-/* The widget under @widget whose tooltip is @tooltip. */
-static GtkWidget *
-find_by_tooltip (GtkWidget  *widget,
-                 const char *tooltip)
+static gboolean
+has_tooltip (GtkWidget  *widget,
+             const char *text)
 {
-  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_tooltip (child, tooltip);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) == 0;
 }
 
-/* The first label under @widget showing @text. */
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
+static gboolean
+shows_label (GtkWidget  *widget,
+             const char *text)
 {
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0;
+}
+
+/* The first widget under @widget, depth first, for which @matches says yes. */
+static GtkWidget *
+find_widget (GtkWidget  *widget,
+             gboolean  (*matches) (GtkWidget *, const char *),
+             const char *text)
+{
+  if (matches (widget, text))
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_label (child, text);
+      GtkWidget *found = find_widget (child, matches, text);
 
       if (found != NULL)
         return found;
@@ -491,12 +487,12 @@ test_list_page_columns (void)
   g_assert_cmpstr (first_number (model), ==, "2026-0003");
 
   /* Header and row cells line up, column by column. */
-  header = find_by_tooltip (GTK_WIDGET (page), "Sort by Issued");
+  header = find_widget (GTK_WIDGET (page), has_tooltip, "Sort by Issued");
   g_assert_nonnull (header);
-  cell = find_label (GTK_WIDGET (page), "2026-0003");
+  cell = find_widget (GTK_WIDGET (page), shows_label, "2026-0003");
   g_assert_nonnull (cell);
   g_assert_true (gtk_widget_compute_bounds (cell, GTK_WIDGET (page), &cell_bounds));
-  g_assert_true (gtk_widget_compute_bounds (find_by_tooltip (GTK_WIDGET (page), "Sort by Number"),
+  g_assert_true (gtk_widget_compute_bounds (find_widget (GTK_WIDGET (page), has_tooltip, "Sort by Number"),
                                             GTK_WIDGET (page), &header_bounds));
   g_assert_cmpfloat_with_epsilon (cell_bounds.origin.x, header_bounds.origin.x, 0.5);
   cell = gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (cell)));

@@ -299,8 +299,13 @@ create_cell (const ColumnSpec *spec)
 
   gtk_label_set_xalign (GTK_LABEL (label),
                         spec->kind == COLUMN_MONEY || spec->kind == COLUMN_TOTAL ? 1.0 : 0.0);
-  /* A column keeps its width whatever it shows: what does not fit is cut short. */
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  /* A column keeps its width whatever it shows. Free text in a shared column is cut
+   * short with an ellipsis; the rest fits its column and is only clipped should it not:
+   * a label that may be ellipsized is laid out again at its width when drawn. */
+  if (spec->width_chars == 0 && (spec->kind == COLUMN_TEXT || spec->kind == COLUMN_CLIENT))
+    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  else
+    gtk_widget_set_overflow (label, GTK_OVERFLOW_HIDDEN);
   gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
   if (spec->kind == COLUMN_STATUS)
     {

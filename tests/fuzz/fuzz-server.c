@@ -10,7 +10,8 @@
  * binary, three targets, chosen by GP_FUZZ_TARGET:
  *
  *   push   the body of POST /sync/push: JSON decoding, record validation, the conflict
- *          check and the write, against a real SQLite backend in a temporary file;
+ *          check and the write, against a real SQLite backend in a temporary file; what
+ *          a push wrote is pulled back and must be JSON;
  *   pull   the query string of GET /sync/pull: last_pulled_at, schema_version,
  *          migration (JSON), page_size and cursor;
  *   token  gp_token_verify(): the first byte picks raw token text (header parsing,
@@ -27,6 +28,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <sodium.h>
 
 #include "gp-server-backend.h"
@@ -111,6 +113,36 @@ LLVMFuzzerInitialize (int    *argc,
   return 0;
 }
 
+/* Whatever a push stored, pulling it must give JSON: a 200 pull that is not makes every
+ * later sync of the account fail (a 1e999 once came back as "inf.0"). */
+static void
+check_pull_since (const char *user,
+                  gint64      since)
+{
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GpReply reply = { 0, };
+  char lpa[32];
+
+  g_snprintf (lpa, sizeof lpa, "%" G_GINT64_FORMAT, since);
+  g_hash_table_insert (query, (gpointer) "last_pulled_at", lpa);
+  gp_sync_pull (backend, user, query, clock_ms, &reply);
+  if (reply.status == 200 &&
+      (!g_utf8_validate (reply.body, -1, NULL) || !json_parser_load_from_data (parser, reply.body, -1, NULL)))
+    {
+      g_autofree char *shown = g_strescape (reply.body, NULL);
+
+      g_printerr ("pull after a push is not JSON: %s\n", shown);
+      abort ();
+    }
+  if (reply.status != 200)
+    {
+      g_printerr ("pull after a push answered %u: %s\n", reply.status, reply.body ? reply.body : "(null)");
+      abort ();
+    }
+  gp_reply_clear (&reply);
+}
+
 static void
 fuzz_push (const uint8_t *data,
            size_t         size)
@@ -118,6 +150,7 @@ fuzz_push (const uint8_t *data,
   g_autoptr(GBytes) body = g_bytes_new (data, size);
   g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
   GpReply reply = { 0, };
+  const char *reply_user = (size & 2) ? "fuzz-user-a" : "fuzz-user-b";
   char lpa[32];
 
   /* Alternate between a full sync's push and one with a recent last_pulled_at, so
@@ -125,7 +158,7 @@ fuzz_push (const uint8_t *data,
   g_snprintf (lpa, sizeof lpa, "%" G_GINT64_FORMAT, (size & 1) ? clock_ms - 5 : (gint64) 0);
   g_hash_table_insert (query, (gpointer) "last_pulled_at", lpa);
   clock_ms += 3;
-  gp_sync_push (backend, (size & 2) ? "fuzz-user-a" : "fuzz-user-b", query, body, clock_ms, &reply);
+  gp_sync_push (backend, reply_user, query, body, clock_ms, &reply);
   if (reply.status == 0 || reply.body == NULL)
     abort ();
   /* Only the protocol's status codes; a 500 means the database refused something the
@@ -135,6 +168,8 @@ fuzz_push (const uint8_t *data,
       g_printerr ("push answered %u: %s\n", reply.status, reply.body);
       abort ();
     }
+  if (reply.status == 200)
+    check_pull_since (reply_user, clock_ms - 1);
   gp_reply_clear (&reply);
 }
 

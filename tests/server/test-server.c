@@ -353,6 +353,23 @@ pull_ok (Srv     *srv,
   return resp;
 }
 
+/* A full pull must be JSON whatever was pushed before; when it is not, the error shows
+ * the bytes, escaped (the log is UTF-8 TAP). */
+static void
+assert_full_pull_is_json (Srv     *srv,
+                          Account *account)
+{
+  g_autoptr(Resp) full = pull (srv, account, "last_pulled_at=null&schema_version=1&migration=null");
+
+  if (full->status == 200 && full->json == NULL)
+    {
+      g_autofree char *shown = g_strescape (full->body, NULL);
+
+      g_error ("full pull is not JSON: %s", shown);
+    }
+  assert_status (full, 200);
+}
+
 static gint64
 timestamp_of (Resp *resp)
 {
@@ -1752,10 +1769,71 @@ test_sync_fuzz (void)
 
   {
     g_autoptr(Resp) health = request (shared, "GET", "/health/db", NULL, NULL);
-    g_autoptr(Resp) full = pull_ok (shared, a, 0);
+    g_autoptr(Resp) full = NULL;
 
     assert_status (health, 200);
+    assert_full_pull_is_json (shared, a);
+    full = pull_ok (shared, a, 0);
   }
+}
+
+/* Values json-glib parses but cannot write back as JSON: a number literal too big for a
+ * double (1e999 is infinity, once stored as "inf.0"), a double printed with an exponent
+ * and no dot (1e300 came out as "1e+300.0"), and an escaped lone surrogate (stored as
+ * invalid UTF-8). Each broke every later pull of the account with a 200 that is not
+ * JSON. Non-finite numbers are dropped like any value of the wrong type, the rest is
+ * kept and written correctly (sync-protocol.md §3.2 rule 9: sanitise, do not fail). */
+static void
+test_sync_unwritable_values (void)
+{
+  g_autoptr(Account) a = new_account (shared);
+  g_autoptr(Resp) push_resp = NULL;
+  g_autoptr(Resp) full = NULL;
+  JsonObject *record;
+  const char *text;
+
+  push_resp = push (shared, a, 1,
+                    "{\"clients\":{\"created\":["
+                    "{\"id\":\"infAAAAAAAAAAAAA\",\"name\":\"inf\",\"hourly_rate\":1e999,\"created_at\":-1e999,"
+                    "\"updated_at\":17953e06764726},"
+                    "{\"id\":\"expAAAAAAAAAAAAA\",\"name\":\"exp\",\"hourly_rate\":1e300,\"created_at\":1e17,"
+                    "\"updated_at\":12.0},"
+                    "{\"id\":\"surrogateAAAAAAA\",\"name\":\"a\\udc00bc\",\"notes\":\"\\ud800xyz\"}],"
+                    "\"updated\":[],\"deleted\":[]},"
+                    "\"tickets\":{\"created\":[{\"id\":\"surrogateTicket1\",\"client_id\":\"\\udc00xyz\",\"title\":\"t\"}],"
+                    "\"updated\":[],\"deleted\":[]}}");
+  assert_status (push_resp, 200);
+  g_assert_true (json_object_get_boolean_member (obj (push_resp), "ok"));
+
+  assert_full_pull_is_json (shared, a);
+  full = pull_ok (shared, a, 0);
+
+  record = find_record (full, "clients", "infAAAAAAAAAAAAA");
+  g_assert_nonnull (record);
+  g_assert_cmpstr (json_object_get_string_member (record, "name"), ==, "inf");
+  g_assert_false (json_object_has_member (record, "hourly_rate"));
+  g_assert_false (json_object_has_member (record, "created_at"));
+  g_assert_false (json_object_has_member (record, "updated_at"));
+
+  record = find_record (full, "clients", "expAAAAAAAAAAAAA");
+  g_assert_nonnull (record);
+  g_assert_cmpfloat (json_object_get_double_member (record, "hourly_rate"), ==, 1e300);
+  g_assert_cmpfloat (json_object_get_double_member (record, "created_at"), ==, 1e17);
+  g_assert_cmpint (json_node_get_value_type (json_object_get_member (record, "updated_at")), ==, G_TYPE_DOUBLE);
+  g_assert_cmpfloat (json_object_get_double_member (record, "updated_at"), ==, 12.0);
+
+  record = find_record (full, "clients", "surrogateAAAAAAA");
+  g_assert_nonnull (record);
+  text = json_object_get_string_member (record, "name");
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_true (g_str_has_prefix (text, "a"));
+  g_assert_true (g_str_has_suffix (text, "c"));
+  g_assert_nonnull (strstr (text, "\xef\xbf\xbd"));
+  g_assert_true (g_utf8_validate (json_object_get_string_member (record, "notes"), -1, NULL));
+
+  record = find_record (full, "tickets", "surrogateTicket1");
+  g_assert_nonnull (record);
+  g_assert_true (g_utf8_validate (json_object_get_string_member (record, "client_id"), -1, NULL));
 }
 
 static void
@@ -2231,6 +2309,7 @@ main (int   argc,
   g_test_add_func ("/server/sync/bad-input", test_sync_bad_input);
   g_test_add_func ("/server/sync/body-limit", test_sync_body_limit);
   g_test_add_func ("/server/sync/fuzz", test_sync_fuzz);
+  g_test_add_func ("/server/sync/unwritable-values", test_sync_unwritable_values);
   g_test_add_func ("/server/sync/migration", test_sync_migration);
   g_test_add_func ("/server/idle-timeout", test_idle_timeout);
   g_test_add_func ("/server/two-processes", test_two_processes);

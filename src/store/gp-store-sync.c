@@ -205,6 +205,19 @@ step_done (sqlite3       *db,
   return TRUE;
 }
 
+/* A pulled number for an integer column, truncated, when it is one: casting a double
+ * outside gint64's range (or NaN) is undefined in C, so such a value counts as one that
+ * does not parse, like an out-of-range string. */
+static gboolean
+double_to_int64 (double  d,
+                 gint64 *out)
+{
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+    return FALSE;
+  *out = (gint64)d;
+  return TRUE;
+}
+
 static char *
 node_to_string (JsonNode *node)
 {
@@ -300,11 +313,10 @@ bind_column_value (sqlite3_stmt   *stmt,
 
       if (type == G_TYPE_INT64 || type == G_TYPE_BOOLEAN)
         value = json_node_get_int (node);
-      else if (type == G_TYPE_DOUBLE)
-        value = (gint64)json_node_get_double (node);
-      else if (type == G_TYPE_STRING
-               && !g_ascii_string_to_signed (json_node_get_string (node), 10, G_MININT64,
-                                             G_MAXINT64, &value, NULL))
+      else if ((type == G_TYPE_DOUBLE && !double_to_int64 (json_node_get_double (node), &value))
+               || (type == G_TYPE_STRING
+                   && !g_ascii_string_to_signed (json_node_get_string (node), 10, G_MININT64,
+                                                 G_MAXINT64, &value, NULL)))
         {
           sqlite3_bind_null (stmt, index);
           return;
@@ -667,7 +679,12 @@ canonical_record (const GpTable *table,
           gint64 n = 0;
 
           if (json_node_get_value_type (value) == G_TYPE_DOUBLE)
-            json_object_set_int_member (canonical, column->name, (gint64)json_node_get_double (value));
+            {
+              if (double_to_int64 (json_node_get_double (value), &n))
+                json_object_set_int_member (canonical, column->name, n);
+              else
+                json_object_set_null_member (canonical, column->name);
+            }
           else if (json_node_get_value_type (value) == G_TYPE_STRING
                    && g_ascii_string_to_signed (json_node_get_string (value), 10, G_MININT64, G_MAXINT64, &n, NULL))
             json_object_set_int_member (canonical, column->name, n);
@@ -1685,7 +1702,7 @@ canonical_text (const GpTable *table,
           if (type == G_TYPE_INT64)
             n = json_node_get_int (value);
           else if (type == G_TYPE_DOUBLE)
-            n = (gint64)json_node_get_double (value);
+            ok = double_to_int64 (json_node_get_double (value), &n);
           else if (type == G_TYPE_BOOLEAN)
             n = json_node_get_boolean (value);
           else if (type == G_TYPE_STRING)

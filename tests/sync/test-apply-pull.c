@@ -438,6 +438,32 @@ test_stale_orphan (Fixture       *f,
                                              "AND new = 'old'"), ==, 0);
 }
 
+/* A number for an integer column is truncated; one no integer can hold (beyond gint64, as
+ * a server may relay from another client) is stored as no value, like a string that does
+ * not parse, on the batched path for new records and on the merge for known ones. */
+static void
+test_out_of_range_numbers (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *created = page ("\"clients\":{\"created\":[{\"id\":\"a\",\"name\":\"A\",\"hourly_rate\":1e300},"
+                                   "{\"id\":\"b\",\"name\":\"B\",\"hourly_rate\":-1e19},"
+                                   "{\"id\":\"c\",\"name\":\"C\",\"hourly_rate\":12.7}],"
+                                   "\"updated\":[],\"deleted\":[]}", NULL);
+  g_autofree char *updated = page ("\"clients\":{\"created\":[],\"updated\":[{\"id\":\"c\",\"name\":\"C\","
+                                   "\"hourly_rate\":9.3e18}],\"deleted\":[]}", NULL);
+  g_autofree char *text = NULL;
+
+  apply_ok (f, created);
+  text = gp_test_sql_text (f->path, "SELECT group_concat (id || '=' || ifnull (hourly_rate, 'null'), ' ') "
+                                    "FROM (SELECT * FROM clients ORDER BY id)");
+  g_assert_cmpstr (text, ==, "a=null b=null c=12");
+  g_clear_pointer (&text, g_free);
+
+  apply_ok (f, updated);
+  text = gp_test_sql_text (f->path, "SELECT ifnull (hourly_rate, 'null') || '|' || _status FROM clients WHERE id = 'c'");
+  g_assert_cmpstr (text, ==, "null|synced");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -448,6 +474,7 @@ main (int   argc,
   ADD ("/apply-pull/batched", test_batched);
   ADD ("/apply-pull/existing-rows", test_existing_rows);
   ADD ("/apply-pull/orphans", test_orphans);
+  ADD ("/apply-pull/out-of-range-numbers", test_out_of_range_numbers);
   ADD ("/apply-pull/search-index", test_search_index);
   ADD ("/apply-pull/failed-pull-index", test_failed_pull_index);
   ADD ("/apply-pull/migrates-v5-index", test_migrates_v5_index);

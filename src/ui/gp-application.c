@@ -227,9 +227,7 @@ open_store (GpApplication *self)
   g_clear_object (&self->invoices);
   self->invoices = gp_list_page_prepare_records (self->store, "invoices");
   g_clear_object (&self->clients);
-  self->clients = gp_record_list_new (self->store, "clients");
-  gp_record_list_set_sort (self->clients, "name", FALSE);
-  gp_record_list_flush (self->clients);
+  self->clients = gp_window_prepare_clients (self->store);
 }
 
 /* The sync client owns the sync status the windows show; it follows the account's

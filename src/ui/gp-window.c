@@ -630,10 +630,7 @@ gp_window_constructed (GObject *object)
   if (self->store != NULL)
     {
       if (self->clients == NULL)
-        {
-          self->clients = gp_record_list_new (self->store, "clients");
-          gp_record_list_set_sort (self->clients, "name", FALSE);
-        }
+        self->clients = gp_window_prepare_clients (self->store);
       g_signal_connect_object (self->clients, "items-changed", G_CALLBACK (clients_changed_cb),
                                self, G_CONNECT_SWAPPED);
       /* A list read ahead may be in already. */
@@ -851,6 +848,26 @@ gp_window_init (GpWindow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 }
 
+/**
+ * gp_window_prepare_clients:
+ * @store: the store
+ *
+ * Starts reading the clients a window lists its invoices' and tickets' names from,
+ * sorted by name, at once: the application does so as the database opens. Hand the list
+ * to the window as GpWindow:clients.
+ *
+ * Returns: (transfer full): the list, its read under way
+ */
+GpRecordList *
+gp_window_prepare_clients (GpStore *store)
+{
+  GpRecordList *clients = gp_record_list_new (store, "clients");
+
+  gp_record_list_set_sort (clients, "name", FALSE);
+  gp_record_list_flush (clients);
+  return clients;
+}
+
 GpWindow *
 gp_window_new (GpApplication *application)
 {
@@ -914,7 +931,6 @@ first_rows_ready (GpWindow *self)
 static void
 first_rows_loaded_cb (GpWindow *self)
 {
-
   if (first_rows_ready (self))
     present_now (self);
 }
@@ -944,7 +960,6 @@ gp_window_present_when_ready (GpWindow *self)
   GListModel *model;
 
   g_return_if_fail (GP_IS_WINDOW (self));
-
 
   if (first_rows_ready (self))
     {

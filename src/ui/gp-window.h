@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GpWindow, gp_window, GP, WINDOW, AdwApplicationWindow)
 
 GpWindow *gp_window_new        (GpApplication *application) G_GNUC_WARN_UNUSED_RESULT;
+GpRecordList *gp_window_prepare_clients (GpStore *store) G_GNUC_WARN_UNUSED_RESULT;
 void      gp_window_show_page  (GpWindow      *self,
                                 const char    *name);
 void      gp_window_add_toast  (GpWindow      *self,

@@ -545,11 +545,9 @@ test_window_with_prepared_lists (void)
   g_autofree char *json = g_strdup_printf ("{\"client_id\": \"%s\", \"number\": \"2026-0042\"}", client);
   g_autofree char *invoice = save_record (store, "invoices", json);
   g_autoptr(GpPagedList) invoices = gp_list_page_prepare_records (store, "invoices");
-  g_autoptr(GpRecordList) clients = gp_record_list_new (store, "clients");
+  g_autoptr(GpRecordList) clients = gp_window_prepare_clients (store);
   GtkWindow *window;
 
-  gp_record_list_set_sort (clients, "name", FALSE);
-  gp_record_list_flush (clients);
   g_assert_true (gp_record_list_get_loading (clients));
   while (gp_paged_list_get_loading (invoices) || gp_record_list_get_loading (clients))
     g_main_context_iteration (NULL, TRUE);

@@ -423,11 +423,11 @@ bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              GpListPage               *self)
 {
-  GpListRow *row = GP_LIST_ROW (gtk_list_item_get_child (item));
   GpRecord *record = gtk_list_item_get_item (item);
+  GtkWidget *cell = gtk_widget_get_first_child (gtk_list_item_get_child (item));
 
-  for (guint i = 0; i < self->n_columns; i++)
-    bind_cell (self, &self->columns[i], GTK_LABEL (gp_list_row_get_cell (row, i)), record);
+  for (guint i = 0; i < self->n_columns && cell != NULL; i++, cell = gtk_widget_get_next_sibling (cell))
+    bind_cell (self, &self->columns[i], GTK_LABEL (cell), record);
 }
 
 static void
@@ -579,11 +579,12 @@ add_columns (GpListPage *self)
 {
   GtkListItemFactory *factory;
   GtkWidget *header;
+  const char *title;
 
   if (strcmp (self->table, "invoices") == 0)
     {
       self->columns = invoice_columns;
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Invoices"), -1);
+      title = _("Invoices");
       self->n_columns = G_N_ELEMENTS (invoice_columns);
       _gp_ui_status_page_set_icon_when_shown (self->empty_page, "x-office-document-symbolic");
       adw_status_page_set_title (self->empty_page, _("No Invoices Yet"));
@@ -593,7 +594,7 @@ add_columns (GpListPage *self)
   else if (strcmp (self->table, "tickets") == 0)
     {
       self->columns = ticket_columns;
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Tickets"), -1);
+      title = _("Tickets");
       self->n_columns = G_N_ELEMENTS (ticket_columns);
       adw_status_page_set_title (self->empty_page, _("No Tickets Yet"));
       adw_status_page_set_description (self->empty_page,
@@ -603,7 +604,7 @@ add_columns (GpListPage *self)
   else
     {
       self->columns = client_columns;
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Clients"), -1);
+      title = _("Clients");
       self->n_columns = G_N_ELEMENTS (client_columns);
       adw_status_page_set_title (self->empty_page, _("No Clients Yet"));
       adw_status_page_set_description (self->empty_page,
@@ -611,6 +612,7 @@ add_columns (GpListPage *self)
       _gp_ui_status_page_set_icon_when_shown (self->empty_page, "system-users-symbolic");
     }
 
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
   self->list_columns = gp_list_columns_new (self->n_columns);
   self->sort_arrows = g_new0 (GtkWidget *, self->n_columns);
   header = gp_list_row_new (self->list_columns);

@@ -183,7 +183,7 @@ gp_list_row_measure (GtkWidget      *widget,
     }
   else
     {
-      g_autofree int *widths = g_new0 (int, MAX (self->columns->n_columns, 1));
+      int *widths = g_newa (int, MAX (self->columns->n_columns, 1));
       guint i = 0;
 
       if (for_size < 0)
@@ -214,7 +214,7 @@ gp_list_row_size_allocate (GtkWidget *widget,
 {
   GpListRow *self = GP_LIST_ROW (widget);
   gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
-  g_autofree int *widths = g_new0 (int, MAX (self->columns->n_columns, 1));
+  int *widths = g_newa (int, MAX (self->columns->n_columns, 1));
   int x = 0;
   guint i = 0;
 
@@ -305,22 +305,4 @@ gp_list_row_append (GpListRow *self,
   g_return_if_fail (GTK_IS_WIDGET (cell));
 
   gtk_widget_set_parent (cell, GTK_WIDGET (self));
-}
-
-/**
- * gp_list_row_get_cell:
- *
- * Returns: (transfer none) (nullable): the cell in @column
- */
-GtkWidget *
-gp_list_row_get_cell (GpListRow *self,
-                      guint      column)
-{
-  GtkWidget *cell;
-
-  g_return_val_if_fail (GP_IS_LIST_ROW (self), NULL);
-
-  for (cell = gtk_widget_get_first_child (GTK_WIDGET (self)); cell != NULL && column > 0; column--)
-    cell = gtk_widget_get_next_sibling (cell);
-  return cell;
 }

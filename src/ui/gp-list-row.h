@@ -33,7 +33,5 @@ G_DECLARE_FINAL_TYPE (GpListRow, gp_list_row, GP, LIST_ROW, GtkWidget)
 GtkWidget *gp_list_row_new      (GpListColumns *columns);
 void       gp_list_row_append   (GpListRow     *self,
                                  GtkWidget     *cell);
-GtkWidget *gp_list_row_get_cell (GpListRow     *self,
-                                 guint          column);
 
 G_END_DECLS
